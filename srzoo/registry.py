@@ -1,0 +1,35 @@
+"""Every srzoo registry, and nothing else.
+
+Model parts (backbones, discriminators, losses) live in stand-alone registries
+that a restorer builds from. ``RESTORERS`` is srzoo's child of mmengine's
+``MODELS``, so the mmengine Runner builds ``model=dict(type=...)`` from it in
+the default scope ``srzoo``. The runner-side registries are children of
+mmengine's, so mmengine's loops, hooks and wrappers find srzoo's entries.
+"""
+
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+
+from srzoo.utils.registry_hint import HintingRegistry
+
+# Generators: SRResNet, MSRResNet, RRDBNet, and user plugins.
+BACKBONES = HintingRegistry("backbone", scope="srzoo", locations=["srzoo.models"])
+# Discriminators: SRGANDiscriminator, VGGStyleDiscriminator.
+DISCRIMINATORS = HintingRegistry("discriminator", scope="srzoo", locations=["srzoo.models"])
+# Pixel, perceptual and GAN losses.
+LOSSES = HintingRegistry("loss", scope="srzoo", locations=["srzoo.models"])
+# Restorers (SRModel, SRGAN, ESRGAN) and data preprocessors; the Runner builds model= here.
+RESTORERS = HintingRegistry("restorer", parent=MMENGINE_MODELS, scope="srzoo", locations=["srzoo.models"])
+# Datasets: paired LR/GT folders and GT-only on-the-fly degradation.
+DATASETS = HintingRegistry("dataset", parent=MMENGINE_DATASETS, scope="srzoo", locations=["srzoo.datasets"])
+# Data transforms (mmcv BaseTransform subclasses).
+TRANSFORMS = HintingRegistry(
+    "transform", parent=MMENGINE_TRANSFORMS, scope="srzoo", locations=["srzoo.datasets"]
+)
+# Evaluation metrics (mmengine BaseMetric subclasses).
+METRICS = HintingRegistry("metric", parent=MMENGINE_METRICS, scope="srzoo", locations=["srzoo.evaluation"])
+# Training hooks: generator EMA, visualisation, guards.
+HOOKS = HintingRegistry("hook", parent=MMENGINE_HOOKS, scope="srzoo", locations=["srzoo.engine"])
