@@ -1,0 +1,28 @@
+"""Initialise a generator from a PSNR-oriented checkpoint in any supported layout."""
+
+from torch import nn
+
+
+def load_pretrained(module: nn.Module, path: str, prefix: str = "generator", strict: bool = True):
+    """Load generator weights from ``path`` into ``module`` (unwrapped from DDP).
+
+    The file may be an srzoo or MMagic checkpoint (``state_dict`` with ``generator.`` /
+    ``generator_ema.`` prefixes; ``prefix`` picks one), a BasicSR file (``params`` /
+    ``params_ema``), or any other layout that :mod:`srzoo.apis.convert` reads. Loading is
+    safe (``weights_only``).
+
+    Args:
+        module (nn.Module): The generator to fill.
+        path (str): Checkpoint file.
+        prefix (str): Sub-module to take, ``generator`` or ``generator_ema``.
+        strict (bool): Require an exact key match. Default: True.
+    """
+    from srzoo.apis.convert import to_basicsr
+    from srzoo.engine.checkpoint import load_checkpoint_file
+
+    state_dict = to_basicsr(load_checkpoint_file(path), prefix=prefix)
+    target = getattr(module, "module", module)
+    try:
+        target.load_state_dict(state_dict, strict=strict)
+    except RuntimeError as err:
+        raise RuntimeError(f"cannot initialise {type(target).__name__} from {path}: {err}") from None

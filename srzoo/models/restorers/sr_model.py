@@ -1,0 +1,124 @@
+"""PSNR-oriented SR restorer: one generator trained with pixel and/or perceptual losses."""
+
+import copy
+from typing import Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from mmengine.structures import BaseDataElement
+from torch import nn
+
+from srzoo.models.restorers.pretrained import load_pretrained
+from srzoo.models.restorers.data_preprocessor import stack_images
+from srzoo.registry import BACKBONES, LOSSES, RESTORERS
+
+Samples = Optional[list[BaseDataElement]]
+
+
+@RESTORERS.register_module()
+class SRModel(BaseModel):
+    """Train a generator for fidelity (SRResNet-MSE, MSRResNet, RRDB_PSNR).
+
+    Ledig et al., "Photo-Realistic Single Image Super-Resolution Using a GAN", CVPR 2017;
+    Wang et al., "ESRGAN", ECCVW 2018 (PSNR-oriented pre-training with L1).
+
+    Args:
+        generator (dict): Backbone config, built from ``BACKBONES``.
+        pixel_loss (dict, optional): Pixel loss config from ``LOSSES``. Default: None.
+        perceptual_loss (dict, optional): Perceptual loss config from ``LOSSES``. Default: None.
+        pretrained (dict, optional): ``dict(path=..., prefix='generator')`` to initialise the
+            generator in ``init_weights`` from an srzoo, BasicSR or MMagic checkpoint.
+        ema (bool): Keep an exponential moving average copy ``generator_ema`` (updated by
+            ``GeneratorEMAHook``), used for validation and test. Default: False.
+        data_preprocessor (dict, optional): Default: ``SRDataPreprocessor``.
+        init_cfg (dict, optional): mmengine init config. Default: None.
+    """
+
+    def __init__(
+        self,
+        *,
+        generator: dict,
+        pixel_loss: Optional[dict] = None,
+        perceptual_loss: Optional[dict] = None,
+        pretrained: Optional[dict] = None,
+        ema: bool = False,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor or dict(type="SRDataPreprocessor"),
+            init_cfg=init_cfg,
+        )
+        self.generator = BACKBONES.build(generator)
+        self.pixel_loss = LOSSES.build(pixel_loss) if pixel_loss else None
+        self.perceptual_loss = LOSSES.build(perceptual_loss) if perceptual_loss else None
+        self.pretrained = pretrained
+        self.generator_ema: Optional[nn.Module] = None
+        if ema:
+            self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False).eval()
+
+    def init_weights(self) -> None:
+        """Initialise parts, then load ``pretrained`` into the generator (and its EMA copy)."""
+        super().init_weights()
+        if self.pretrained:
+            load_pretrained(self.generator, **self.pretrained)
+            if self.generator_ema is not None:
+                self.generator_ema.load_state_dict(self.generator.state_dict())
+
+    @property
+    def inference_generator(self) -> nn.Module:
+        """The generator used for validation and test: the EMA copy when present."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def forward(
+        self, inputs: torch.Tensor, data_samples: Samples = None, mode: str = "tensor"
+    ) -> Union[torch.Tensor, dict, list]:
+        """Run the restorer.
+
+        Args:
+            inputs (Tensor): LR batch (N, C, h, w) in [0, 1].
+            data_samples (list, optional): Samples carrying ``gt_img`` (C, H, W) in [0, 1].
+            mode (str): ``tensor`` (SR batch (N, C, H, W)), ``predict`` (samples with
+                ``pred_img`` in [0, 255]) or ``loss`` (dict of losses).
+        """
+        if mode == "tensor":
+            return self.generator(inputs)
+        if mode == "predict":
+            return self.predict(inputs, data_samples)
+        if mode == "loss":
+            return self.generator_losses(self.generator(inputs), gt_batch(data_samples))
+        raise ValueError(f"mode must be 'tensor', 'predict' or 'loss', got {mode!r}")
+
+    @torch.no_grad()
+    def predict(self, inputs: torch.Tensor, data_samples: Samples) -> list:
+        """Super-resolve and attach ``pred_img`` (C, H, W) in [0, 255] on the CPU to samples."""
+        out = self.inference_generator(inputs).float().clamp_(0, 1).mul_(255).cpu()
+        samples = data_samples or [BaseDataElement() for _ in range(out.shape[0])]
+        for sample, img in zip(samples, out):
+            sample.pred_img = img
+            if "gt_img" in sample:
+                sample.gt_img = sample.gt_img.float().mul(255).cpu()
+        return samples
+
+    def generator_losses(self, sr: torch.Tensor, gt: torch.Tensor) -> dict:
+        """Fidelity losses of SR (N, C, H, W) against GT: ``loss_pix``, ``loss_perceptual``,
+        ``loss_style``, each present only when configured."""
+        losses = {}
+        if self.pixel_loss is not None:
+            losses["loss_pix"] = self.pixel_loss(sr, gt)
+        if self.perceptual_loss is not None:
+            percep, style = self.perceptual_loss(sr, gt)
+            if percep is not None:
+                losses["loss_perceptual"] = percep
+            if style is not None:
+                losses["loss_style"] = style
+        if not losses:
+            raise ValueError(f"{type(self).__name__} has no loss: set pixel_loss or perceptual_loss")
+        return losses
+
+
+def gt_batch(data_samples: Samples) -> torch.Tensor:
+    """Stack the samples' ``gt_img`` into (N, C, H, W); a clear error when GT is missing."""
+    if not data_samples or any("gt_img" not in s for s in data_samples):
+        raise ValueError("training needs ground-truth images: the pipeline must load 'gt'")
+    return stack_images([s.gt_img for s in data_samples])
