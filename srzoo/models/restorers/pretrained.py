@@ -25,4 +25,6 @@ def load_pretrained(module: nn.Module, path: str, prefix: str = "generator", str
     try:
         target.load_state_dict(state_dict, strict=strict)
     except RuntimeError as err:
-        raise RuntimeError(f"cannot initialise {type(target).__name__} from {path}: {err}") from None
+        raise RuntimeError(
+            f"cannot initialise {type(target).__name__} from {path}: {err}"
+        ) from None

@@ -8,8 +8,8 @@ from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 from torch import nn
 
-from srzoo.models.restorers.pretrained import load_pretrained
 from srzoo.models.restorers.data_preprocessor import stack_images
+from srzoo.models.restorers.pretrained import load_pretrained
 from srzoo.registry import BACKBONES, LOSSES, RESTORERS
 
 Samples = Optional[list[BaseDataElement]]
@@ -45,10 +45,8 @@ class SRModel(BaseModel):
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
-        super().__init__(
-            data_preprocessor=data_preprocessor or dict(type="SRDataPreprocessor"),
-            init_cfg=init_cfg,
-        )
+        preprocessor = RESTORERS.build(data_preprocessor or dict(type="SRDataPreprocessor"))
+        super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
         self.generator = BACKBONES.build(generator)
         self.pixel_loss = LOSSES.build(pixel_loss) if pixel_loss else None
         self.perceptual_loss = LOSSES.build(perceptual_loss) if perceptual_loss else None
@@ -113,7 +111,9 @@ class SRModel(BaseModel):
             if style is not None:
                 losses["loss_style"] = style
         if not losses:
-            raise ValueError(f"{type(self).__name__} has no loss: set pixel_loss or perceptual_loss")
+            raise ValueError(
+                f"{type(self).__name__} has no loss: set pixel_loss or perceptual_loss"
+            )
         return losses
 
 

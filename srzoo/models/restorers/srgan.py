@@ -82,7 +82,8 @@ class SRGAN(SRModel):
         )
         if disc_steps < 1 or disc_init_steps < 0:
             raise ValueError(
-                f"need disc_steps >= 1 and disc_init_steps >= 0, got {disc_steps}, {disc_init_steps}"
+                f"need disc_steps >= 1 and disc_init_steps >= 0, "
+                f"got {disc_steps} and {disc_init_steps}"
             )
         self.discriminator = DISCRIMINATORS.build(discriminator)
         self.gan_loss = LOSSES.build(gan_loss)
@@ -99,7 +100,7 @@ class SRGAN(SRModel):
         self.step_counter = int(state["step_counter"])
 
     def generator_step_due(self, step: int) -> bool:
-        """Whether step ``step`` updates G: ``step % disc_steps == 0 and step >= disc_init_steps``."""
+        """Whether ``step`` updates G: ``step % disc_steps == 0 and step >= disc_init_steps``."""
         return step % self.disc_steps == 0 and step >= self.disc_init_steps
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict:
