@@ -11,6 +11,7 @@ from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 
 from srzoo.utils.registry_hint import HintingRegistry
@@ -22,14 +23,27 @@ DISCRIMINATORS = HintingRegistry("discriminator", scope="srzoo", locations=["srz
 # Pixel, perceptual and GAN losses.
 LOSSES = HintingRegistry("loss", scope="srzoo", locations=["srzoo.models"])
 # Restorers (SRModel, SRGAN, ESRGAN) and data preprocessors; the Runner builds model= here.
-RESTORERS = HintingRegistry("restorer", parent=MMENGINE_MODELS, scope="srzoo", locations=["srzoo.models"])
+RESTORERS = HintingRegistry(
+    "restorer", parent=MMENGINE_MODELS, scope="srzoo", locations=["srzoo.models"]
+)
 # Datasets: paired LR/GT folders and GT-only on-the-fly degradation.
-DATASETS = HintingRegistry("dataset", parent=MMENGINE_DATASETS, scope="srzoo", locations=["srzoo.datasets"])
+DATASETS = HintingRegistry(
+    "dataset", parent=MMENGINE_DATASETS, scope="srzoo", locations=["srzoo.datasets"]
+)
 # Data transforms (mmcv BaseTransform subclasses).
 TRANSFORMS = HintingRegistry(
     "transform", parent=MMENGINE_TRANSFORMS, scope="srzoo", locations=["srzoo.datasets"]
 )
 # Evaluation metrics (mmengine BaseMetric subclasses).
-METRICS = HintingRegistry("metric", parent=MMENGINE_METRICS, scope="srzoo", locations=["srzoo.evaluation"])
+METRICS = HintingRegistry(
+    "metric", parent=MMENGINE_METRICS, scope="srzoo", locations=["srzoo.evaluation"]
+)
 # Training hooks: generator EMA, visualisation, guards.
 HOOKS = HintingRegistry("hook", parent=MMENGINE_HOOKS, scope="srzoo", locations=["srzoo.engine"])
+# Optimizer-wrapper constructors: one wrapper per GAN part (generator, discriminator).
+OPTIM_WRAPPER_CONSTRUCTORS = HintingRegistry(
+    "optimizer wrapper constructor",
+    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+    scope="srzoo",
+    locations=["srzoo.engine"],
+)

@@ -1,0 +1,12 @@
+"""Datasets, transforms and MATLAB-style ``imresize``.
+
+Importing this package registers every dataset (``DATASETS``) and transform
+(``TRANSFORMS``); the modules are listed explicitly, with no folder scanning.
+"""
+
+from srzoo.datasets import transforms  # noqa: F401  (registers the transforms)
+from srzoo.datasets.image_io import ImageReadError
+from srzoo.datasets.imresize import imresize
+from srzoo.datasets.sr_datasets import GTOnlyDataset, PairedImageDataset
+
+__all__ = ["GTOnlyDataset", "ImageReadError", "PairedImageDataset", "imresize", "transforms"]

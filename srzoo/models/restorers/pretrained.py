@@ -1,6 +1,19 @@
 """Initialise a generator from a PSNR-oriented checkpoint in any supported layout."""
 
+from pathlib import Path
+
 from torch import nn
+
+
+def resolve_checkpoint(path: str) -> str:
+    """``path`` itself, or for a work dir the checkpoint its ``last_checkpoint`` names."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return path
+    pointer = folder / "last_checkpoint"
+    if not pointer.is_file():
+        raise FileNotFoundError(f"{path} is a folder without a last_checkpoint file; pass a file")
+    return pointer.read_text().strip()
 
 
 def load_pretrained(module: nn.Module, path: str, prefix: str = "generator", strict: bool = True):
@@ -13,14 +26,14 @@ def load_pretrained(module: nn.Module, path: str, prefix: str = "generator", str
 
     Args:
         module (nn.Module): The generator to fill.
-        path (str): Checkpoint file.
+        path (str): Checkpoint file, or a work dir whose ``last_checkpoint`` names one.
         prefix (str): Sub-module to take, ``generator`` or ``generator_ema``.
         strict (bool): Require an exact key match. Default: True.
     """
     from srzoo.apis.convert import to_basicsr
     from srzoo.engine.checkpoint import load_checkpoint_file
 
-    state_dict = to_basicsr(load_checkpoint_file(path), prefix=prefix)
+    state_dict = to_basicsr(load_checkpoint_file(resolve_checkpoint(path)), prefix=prefix)
     target = getattr(module, "module", module)
     try:
         target.load_state_dict(state_dict, strict=strict)

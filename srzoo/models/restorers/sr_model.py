@@ -54,6 +54,8 @@ class SRModel(BaseModel):
         self.generator_ema: Optional[nn.Module] = None
         if ema:
             self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False).eval()
+        self._register_state_dict_hook(_drop_wrapper_keys)
+        self._register_load_state_dict_pre_hook(_add_wrapper_keys, with_module=True)
 
     def init_weights(self) -> None:
         """Initialise parts, then load ``pretrained`` into the generator (and its EMA copy)."""
@@ -122,3 +124,28 @@ def gt_batch(data_samples: Samples) -> torch.Tensor:
     if not data_samples or any("gt_img" not in s for s in data_samples):
         raise ValueError("training needs ground-truth images: the pipeline must load 'gt'")
     return stack_images([s.gt_img for s in data_samples])
+
+
+def _wrapped_children(module: nn.Module) -> list[str]:
+    """Names of children wrapped in DDP (``MMSeparateDistributedDataParallel`` does that)."""
+    return [
+        n for n, c in module.named_children() if isinstance(getattr(c, "module", None), nn.Module)
+    ]
+
+
+def _rename_prefix(state_dict: dict, old: str, new: str) -> None:
+    for key in [k for k in state_dict if k.startswith(old)]:
+        state_dict[new + key[len(old) :]] = state_dict.pop(key)
+
+
+def _drop_wrapper_keys(module: nn.Module, state_dict: dict, prefix: str, local_metadata) -> None:
+    """Save ``generator.x``, never ``generator.module.x``, whether or not DDP wraps it."""
+    for name in _wrapped_children(module):
+        _rename_prefix(state_dict, f"{prefix}{name}.module.", f"{prefix}{name}.")
+
+
+def _add_wrapper_keys(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    """Load ``generator.x`` keys into a DDP-wrapped generator (which expects ``.module.``)."""
+    for name in _wrapped_children(module):
+        if not any(k.startswith(f"{prefix}{name}.module.") for k in state_dict):
+            _rename_prefix(state_dict, f"{prefix}{name}.", f"{prefix}{name}.module.")

@@ -39,13 +39,18 @@ def sum_losses(losses: dict) -> tuple[torch.Tensor, dict]:
     return total, {k: v.detach() for k, v in losses.items()}
 
 
+def _restore_step(module: "SRGAN", incompatible_keys) -> None:
+    """After ``load_state_dict``: take the schedule position from the loaded buffer."""
+    module.step = int(module.step_counter)
+
+
 @RESTORERS.register_module()
 class SRGAN(SRModel):
     """Generator plus discriminator, trained with the SRGAN schedule of SPEC.md.
 
     Each ``train_step`` runs the G step when ``step % disc_steps == 0`` and
     ``step >= disc_init_steps`` (with D frozen), then a D step on the detached fake. The
-    step counter is part of the state dict (``_extra_state``), so resume keeps the schedule.
+    step counter is part of the state dict (``step_counter``), so resume keeps the schedule.
 
     Args:
         discriminator (dict): Config built from ``DISCRIMINATORS``.
@@ -89,15 +94,11 @@ class SRGAN(SRModel):
         self.gan_loss = LOSSES.build(gan_loss)
         self.disc_steps = disc_steps
         self.disc_init_steps = disc_init_steps
-        self.step_counter = 0
-
-    def get_extra_state(self) -> dict:
-        """Saved in the state dict: the GAN step counter."""
-        return {"step_counter": self.step_counter}
-
-    def set_extra_state(self, state: dict) -> None:
-        """Restore the GAN step counter from a checkpoint."""
-        self.step_counter = int(state["step_counter"])
+        # The schedule reads a Python int (no device sync); the buffer mirrors it so that
+        # checkpoints carry it, and loading a state dict restores the int.
+        self.step = 0
+        self.register_buffer("step_counter", torch.zeros((), dtype=torch.long))
+        self.register_load_state_dict_post_hook(_restore_step)
 
     def generator_step_due(self, step: int) -> bool:
         """Whether ``step`` updates G: ``step % disc_steps == 0 and step >= disc_init_steps``."""
@@ -109,7 +110,7 @@ class SRGAN(SRModel):
         lq, gt = data["inputs"], gt_batch(data["data_samples"])
         g_wrapper, d_wrapper = optim_wrapper["generator"], optim_wrapper["discriminator"]
         log_vars = {}
-        if self.generator_step_due(self.step_counter):
+        if self.generator_step_due(self.step):
             with g_wrapper.optim_context(self.generator), frozen(self.discriminator):
                 fake = self.generator(lq)
                 losses = self.generator_losses(fake, gt)
@@ -123,7 +124,8 @@ class SRGAN(SRModel):
             d_losses = self.adversarial_d_losses(self.discriminator, fake.detach(), gt)
         total_d, d_log = sum_losses(d_losses)
         d_wrapper.update_params(total_d)
-        self.step_counter += 1
+        self.step += 1
+        self.step_counter.fill_(self.step)
         return {**log_vars, **d_log}
 
     def adversarial_g_loss(self, disc: nn.Module, fake: torch.Tensor, gt: torch.Tensor):

@@ -1,0 +1,195 @@
+"""Image bytes: reading from disk or LMDB, validating and decoding with OpenCV.
+
+Every failure raises :class:`ImageReadError` with a message that names the file and
+the problem (missing, empty, truncated, not an image), so a bad file in a data set
+of thousands is found at once. The LMDB layout is BasicSR's: ``data.mdb`` holding
+PNG bytes keyed by image name, plus ``meta_info.txt`` with lines
+``name.png (h,w,c) compression``.
+"""
+
+import os
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+IMG_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"BM": "BMP",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+    b"P5": "PGM",
+    b"P6": "PPM",
+}
+_TAIL = 256
+_LMDB_ENVS: Dict[Tuple[int, str], object] = {}
+
+
+class ImageReadError(OSError, ValueError):
+    """An image file is missing, empty, truncated, or not an image.
+
+    Subclasses both ``OSError`` and ``ValueError``, so either ``except`` catches it.
+    """
+
+
+def is_image_file(name: str) -> bool:
+    """Whether ``name`` has an image extension srzoo reads (case-insensitive)."""
+    return name.lower().endswith(IMG_EXTENSIONS)
+
+
+def sniff_format(head: bytes) -> Optional[str]:
+    """Name the image format from the first bytes, or ``None`` when unknown."""
+    for magic, fmt in _MAGIC.items():
+        if head.startswith(magic):
+            return fmt
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def structure_problem(head: bytes, tail: bytes, size: int) -> Optional[str]:
+    """Describe what is wrong with an encoded image from its ends, or ``None``.
+
+    Args:
+        head (bytes): the first bytes (at least 12).
+        tail (bytes): the last bytes (up to 256).
+        size (int): total size in bytes.
+
+    Returns:
+        str | None: a human-readable problem, or ``None`` when nothing is seen.
+    """
+    if size == 0:
+        return "the file is empty (0 bytes)"
+    fmt = sniff_format(head)
+    if fmt is None:
+        return f"the content is not a recognised image format (it starts with {head[:16]!r})"
+    if fmt == "PNG" and b"IEND" not in tail:
+        return f"the PNG is truncated (no IEND chunk at the end; {size} bytes)"
+    if fmt == "JPEG" and b"\xff\xd9" not in tail:
+        return f"the JPEG is truncated (no end-of-image marker; {size} bytes)"
+    return None
+
+
+def check_image_file(path: str) -> Optional[str]:
+    """Cheap header/trailer check of an image file, without decoding the pixels.
+
+    Args:
+        path (str): the file.
+
+    Returns:
+        str | None: the problem found, or ``None`` when the file looks sound.
+    """
+    if not os.path.isfile(path):
+        return "the file does not exist"
+    if not is_image_file(path):
+        return f"unsupported file extension {Path(path).suffix!r}"
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(16)
+        f.seek(max(0, size - _TAIL))
+        tail = f.read()
+    return structure_problem(head, tail, size)
+
+
+def read_file_bytes(path: str) -> bytes:
+    """Read an image file's bytes, checking existence, extension and structure.
+
+    Raises:
+        ImageReadError: naming ``path`` and the problem.
+    """
+    if not os.path.exists(path):
+        raise ImageReadError(f"Image file not found: '{path}'. Check the data set folders.")
+    if os.path.isdir(path):
+        raise ImageReadError(f"Expected an image file but '{path}' is a directory.")
+    if not is_image_file(path):
+        raise ImageReadError(
+            f"Cannot read '{path}': unsupported file extension {Path(path).suffix!r} "
+            f"(supported: {', '.join(IMG_EXTENSIONS)})."
+        )
+    with open(path, "rb") as f:
+        data = f.read()
+    problem = structure_problem(data[:16], data[-_TAIL:], len(data))
+    if problem:
+        raise ImageReadError(f"Cannot read image '{path}': {problem}.")
+    return data
+
+
+def decode_image(data: bytes, flag: int, name: str) -> np.ndarray:
+    """Decode encoded image bytes with ``cv2.imdecode``.
+
+    Args:
+        data (bytes): the encoded image.
+        flag (int): an OpenCV ``IMREAD_*`` flag.
+        name (str): the file or key, for error messages.
+
+    Returns:
+        np.ndarray: (H, W) or (H, W, C) in OpenCV's BGR(A) order, uint8 or uint16.
+
+    Raises:
+        ImageReadError: naming ``name`` when OpenCV cannot decode the bytes.
+    """
+    if len(data) == 0:
+        raise ImageReadError(f"Cannot read image '{name}': the file is empty (0 bytes).")
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
+    if img is None:
+        problem = structure_problem(data[:16], data[-_TAIL:], len(data))
+        raise ImageReadError(
+            f"Cannot decode image '{name}': {problem or 'OpenCV could not decode it (corrupt?)'}."
+        )
+    return img
+
+
+def import_lmdb():
+    """Import the optional ``lmdb`` package, with an install hint when it is missing."""
+    try:
+        import lmdb
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "The LMDB backend needs the optional 'lmdb' package: pip install lmdb"
+        ) from err
+    return lmdb
+
+
+def _lmdb_env(db_path: str):
+    """Open (once per process) a read-only LMDB environment."""
+    key = (os.getpid(), os.path.abspath(db_path))
+    env = _LMDB_ENVS.get(key)
+    if env is None:
+        if not os.path.isfile(os.path.join(db_path, "data.mdb")):
+            raise FileNotFoundError(
+                f"LMDB folder '{db_path}' has no data.mdb; build it with tools/create_lmdb.py."
+            )
+        lmdb = import_lmdb()
+        env = lmdb.open(db_path, readonly=True, lock=False, readahead=False, meminit=False)
+        _LMDB_ENVS[key] = env
+    return env
+
+
+def read_lmdb_bytes(db_path: str, key: str) -> bytes:
+    """Read the encoded image stored under ``key`` in the LMDB at ``db_path``.
+
+    Raises:
+        ImageReadError: when the key is absent or empty.
+    """
+    with _lmdb_env(db_path).begin(write=False) as txn:
+        data = txn.get(key.encode("utf-8"))
+    if data is None:
+        raise ImageReadError(f"Key '{key}' not found in LMDB '{db_path}'.")
+    if len(data) == 0:
+        raise ImageReadError(f"Key '{key}' in LMDB '{db_path}' holds an empty value.")
+    return bytes(data)
+
+
+def read_lmdb_keys(db_path: str) -> List[str]:
+    """Keys listed in ``<db_path>/meta_info.txt`` (first token, extension removed)."""
+    meta = os.path.join(db_path, "meta_info.txt")
+    if not os.path.isfile(meta):
+        raise FileNotFoundError(
+            f"LMDB folder '{db_path}' has no meta_info.txt; build it with tools/create_lmdb.py."
+        )
+    with open(meta, encoding="utf-8") as f:
+        names = [line.split()[0] for line in f if line.strip()]
+    return [os.path.splitext(n)[0] for n in names]

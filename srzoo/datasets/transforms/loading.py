@@ -1,0 +1,100 @@
+"""Image loading transform: disk or LMDB bytes -> RGB HWC numpy array."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from srzoo.datasets.image_io import ImageReadError, decode_image, read_file_bytes, read_lmdb_bytes
+from srzoo.registry import TRANSFORMS
+
+_FLAGS = {
+    "color": cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH,
+    "grayscale": cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH,
+    "unchanged": cv2.IMREAD_UNCHANGED,
+}
+
+
+@TRANSFORMS.register_module()
+class LoadImageFromFile(BaseTransform):
+    """Load ``results[f'{key}_path']`` into ``results[key]``.
+
+    The file is read as bytes and decoded with ``cv2.imdecode``. When the dataset
+    uses the LMDB backend it puts ``f'{key}_lmdb'`` (the ``.lmdb`` folder) and
+    ``f'{key}_lmdb_key'`` in ``results`` and the bytes come from there instead.
+
+    Required keys: ``{key}_path``. Added keys: ``{key}`` (H, W, C) array, uint8 or
+    uint16 (float32 with ``to_float32``), and ``ori_{key}_shape``.
+
+    Args:
+        key (str): ``'gt'`` or ``'lq'``. Default: ``'gt'``.
+        color_type (str): ``'color'`` (3 channels), ``'grayscale'`` (1 channel) or
+            ``'unchanged'`` (as stored, alpha kept). Default: ``'color'``.
+        channel_order (str): ``'rgb'`` or ``'bgr'`` for colour images. Default: ``'rgb'``.
+        to_float32 (bool): return float32 on the 8-bit scale [0, 255] (16-bit values
+            are divided by 257). Default: False.
+
+    Raises:
+        ImageReadError: a missing, empty, truncated or non-image file, named in the message.
+    """
+
+    def __init__(
+        self,
+        key: str = "gt",
+        color_type: str = "color",
+        channel_order: str = "rgb",
+        to_float32: bool = False,
+    ) -> None:
+        if color_type not in _FLAGS:
+            raise ValueError(f"color_type must be one of {sorted(_FLAGS)}, got {color_type!r}")
+        if channel_order not in ("rgb", "bgr"):
+            raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+        self.key = key
+        self.color_type = color_type
+        self.channel_order = channel_order
+        self.to_float32 = to_float32
+
+    def _read_bytes(self, results: dict) -> tuple:
+        path_key = f"{self.key}_path"
+        path = results.get(path_key)
+        if path is None:
+            raise KeyError(f"LoadImageFromFile(key='{self.key}') needs results['{path_key}']")
+        db = results.get(f"{self.key}_lmdb")
+        if db:
+            lmdb_key = results.get(f"{self.key}_lmdb_key") or Path(path).stem
+            return read_lmdb_bytes(db, lmdb_key), str(path)
+        return read_file_bytes(str(path)), str(path)
+
+    def transform(self, results: dict) -> dict:
+        """Read, decode and convert the image.
+
+        Args:
+            results (dict): the result dict with ``{key}_path``.
+
+        Returns:
+            dict: ``results`` with ``{key}`` and ``ori_{key}_shape`` added.
+        """
+        data, name = self._read_bytes(results)
+        img = decode_image(data, _FLAGS[self.color_type], name)
+        if img.dtype not in (np.uint8, np.uint16):
+            img = img.astype(np.float32)
+        if img.ndim == 2:
+            img = img[:, :, None]
+        if self.channel_order == "rgb" and img.shape[2] in (3, 4):
+            code = cv2.COLOR_BGR2RGB if img.shape[2] == 3 else cv2.COLOR_BGRA2RGBA
+            img = cv2.cvtColor(img, code)
+        if self.to_float32:
+            scale = 257.0 if img.dtype == np.uint16 else 1.0
+            img = img.astype(np.float32) / np.float32(scale)
+        if img.size == 0:
+            raise ImageReadError(f"Image '{name}' decoded to an empty array {img.shape}.")
+        results[self.key] = img
+        results[f"ori_{self.key}_shape"] = img.shape
+        return results
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}(key={self.key!r}, color_type={self.color_type!r}, "
+            f"channel_order={self.channel_order!r}, to_float32={self.to_float32})"
+        )

@@ -1,0 +1,85 @@
+"""Shared set-up for tools/train.py and tools/test.py: config, launcher, AMP, devices.
+
+The CPU paths work around two mmengine traps (DESIGN.md): ``init_dist('pytorch')``
+calls ``torch.cuda.set_device`` on CPU-only torch, and the Runner gives DDP wrappers
+``device_ids=[LOCAL_RANK]``. Without CUDA srzoo starts the gloo process group itself,
+before the Runner, and the separate-DDP wrapper runs without device ids.
+"""
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config, DictAction
+
+__all__ = ["DictAction", "load_config", "setup_launcher", "apply_amp"]
+
+
+def load_config(path: str, options: Optional[dict] = None, work_dir: Optional[str] = None):
+    """Read ``path`` (with ``_base_`` inheritance), merge ``--cfg-options``, set ``work_dir``.
+
+    Raises:
+        FileNotFoundError: The config file does not exist.
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    cfg = Config.fromfile(path)
+    if options:
+        cfg.merge_from_dict(options)
+    cfg.work_dir = work_dir or cfg.get("work_dir") or str(Path("work_dirs") / Path(path).stem)
+    return cfg
+
+
+def _slurm_to_torch_env() -> None:
+    """Map SLURM's process variables onto the torchrun names the Runner expects."""
+    nodes = os.environ.get("SLURM_NODELIST", "127.0.0.1")
+    os.environ.setdefault("RANK", os.environ["SLURM_PROCID"])
+    os.environ.setdefault("WORLD_SIZE", os.environ["SLURM_NTASKS"])
+    os.environ.setdefault("LOCAL_RANK", os.environ.get("SLURM_LOCALID", "0"))
+    os.environ.setdefault("MASTER_PORT", os.environ.get("PORT", "29500"))
+    if "MASTER_ADDR" not in os.environ:
+        import subprocess
+
+        first = subprocess.getoutput(f"scontrol show hostname {nodes} | head -n1").strip()
+        os.environ["MASTER_ADDR"] = first or "127.0.0.1"
+
+
+def setup_launcher(cfg: Config, launcher: str) -> None:
+    """Prepare ``cfg`` for ``launcher`` ('none', 'pytorch' or 'slurm').
+
+    On a machine without CUDA the gloo process group is started here (before the Runner),
+    and DDP wrappers get no ``device_ids``.
+    """
+    cfg.launcher = launcher
+    if launcher == "none" or torch.cuda.is_available():
+        return
+    if launcher == "slurm":
+        _slurm_to_torch_env()
+    cfg.env_cfg.setdefault("dist_cfg", {})["backend"] = "gloo"
+    wrapper = cfg.get("model_wrapper_cfg") or dict(type="MMSeparateDistributedDataParallel")
+    wrapper["device_ids"] = None  # the Runner's default [LOCAL_RANK] is for GPU modules only
+    cfg.model_wrapper_cfg = wrapper
+    if not dist.is_initialized():
+        dist.init_process_group(backend="gloo")
+
+
+def apply_amp(cfg: Config, dtype: Optional[str]) -> None:
+    """Switch every optimizer wrapper in ``cfg`` to mixed precision (``bf16`` or ``fp16``).
+
+    fp16 gets one dynamic GradScaler per wrapper (generator and discriminator apart).
+    """
+    if not dtype:
+        return
+    if dtype not in ("bf16", "fp16"):
+        raise ValueError(f"--amp takes bf16 or fp16, got {dtype!r}")
+    torch_dtype = "bfloat16" if dtype == "bf16" else "float16"
+    optim = cfg.optim_wrapper
+    wrappers = (
+        [optim] if "optimizer" in optim else [v for k, v in optim.items() if k != "constructor"]
+    )
+    for wrapper in wrappers:
+        wrapper["type"] = "AmpOptimWrapper"
+        wrapper["dtype"] = torch_dtype
+        wrapper["loss_scale"] = "dynamic" if dtype == "fp16" else 1.0

@@ -1,0 +1,179 @@
+"""Benchmark tables: write Markdown / CSV / JSON, merge runs, and the bicubic baseline.
+
+A table is a list of row dicts, each with ``dataset``, ``model`` and metric columns
+(``PSNR``, ``SSIM``, ``PSNR_Y``, ``SSIM_Y``, ...). ``compare_tables`` merges several
+runs into one models-by-datasets table and puts the published reference value and
+our difference beside each metric: columns ``PSNR_Y``, ``PSNR_Y (ref)``,
+``PSNR_Y (diff)``.
+"""
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from srzoo.datasets.imresize import imresize
+from srzoo.evaluation.functional import psnr, ssim
+
+Row = Dict[str, Any]
+References = Dict[str, Dict[str, Dict[str, float]]]
+_LEAD = ("model", "dataset")
+
+
+def table_columns(rows: Sequence[Row]) -> List[str]:
+    """Column order: ``model``, ``dataset``, then other keys in order of first appearance."""
+    seen: List[str] = [c for c in _LEAD if any(c in r for r in rows)]
+    for row in rows:
+        seen.extend(k for k in row if k not in seen)
+    return seen
+
+
+def _fmt(value: Any, column: str) -> str:
+    """Format one Markdown cell: 4 decimals, signed for differences, blank for None/NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:+.4f}" if column.endswith("(diff)") else f"{value:.4f}"
+    return str(value)
+
+
+def to_markdown(rows: Sequence[Row]) -> str:
+    """Render rows as a GitHub Markdown table (one header line, one line per row)."""
+    cols = table_columns(rows)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row.get(c), c) for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace NaN/inf by None and numpy scalars by Python numbers for JSON."""
+    if isinstance(value, (np.floating, np.integer)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_tables(
+    rows: Sequence[Row], out_dir: Union[str, Path], stem: str = "benchmark"
+) -> Dict[str, Path]:
+    """Write ``rows`` as ``<stem>.md``, ``<stem>.csv`` and ``<stem>.json`` in ``out_dir``.
+
+    Args:
+        rows (Sequence[dict]): table rows (``dataset``, ``model``, metric columns).
+        out_dir (str | Path): folder, created if needed.
+        stem (str): file name without extension. Default: ``'benchmark'``.
+
+    Returns:
+        dict[str, Path]: ``{'md': ..., 'csv': ..., 'json': ...}``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cols = table_columns(rows)
+    paths = {ext: out / f"{stem}.{ext}" for ext in ("md", "csv", "json")}
+    paths["md"].write_text(to_markdown(rows), encoding="utf-8")
+    with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=cols)
+        writer.writeheader()
+        writer.writerows([{c: _json_safe(r.get(c)) for c in cols} for r in rows])
+    payload = {"columns": cols, "rows": [{k: _json_safe(v) for k, v in r.items()} for r in rows]}
+    paths["json"].write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    return paths
+
+
+def _load_run(run: Union[str, Path, dict, list]) -> List[Row]:
+    """Rows of one run: a ``write_tables`` JSON file or its folder, a dict, or a row list."""
+    model = None
+    if isinstance(run, (str, Path)):
+        path = Path(run)
+        if path.is_dir():
+            path = path / "benchmark.json"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"benchmark table '{path}' not found (write it with tools/test.py)"
+            )
+        model = path.parent.name
+        run = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(run, dict):
+        model = run.get("model", model)
+        run = run.get("rows", [])
+    rows = [dict(r) for r in run]
+    for row in rows:
+        if "dataset" not in row:
+            raise ValueError(f"table row without a 'dataset' column: {row}")
+        row.setdefault("model", model or "model")
+    return rows
+
+
+def compare_tables(
+    runs: Sequence[Union[str, Path, dict, list]], references: Optional[References] = None
+) -> List[Row]:
+    """Merge runs into one models-by-datasets table, with reference values and differences.
+
+    Args:
+        runs (Sequence): each a ``write_tables`` JSON path (or its folder; the model
+            name defaults to the folder name), a dict ``{'model': str, 'rows': [...]}``,
+            or a list of rows.
+        references (dict, optional): published values,
+            ``{model: {dataset: {'PSNR_Y': x, 'SSIM_Y': y}}}``. Default: None.
+
+    Returns:
+        list[dict]: one row per (model, dataset), first occurrence kept, with
+        ``<metric> (ref)`` and ``<metric> (diff)`` (ours - ref) beside each
+        referenced metric.
+    """
+    merged: Dict[tuple, Row] = {}
+    for run in runs:
+        for row in _load_run(run):
+            merged.setdefault((row["model"], row["dataset"]), row)
+    out = []
+    for (model, dataset), row in merged.items():
+        ref = ((references or {}).get(model) or {}).get(dataset) or {}
+        new: Row = {"model": model, "dataset": dataset}
+        for key, value in row.items():
+            if key in _LEAD:
+                continue
+            new[key] = value
+            if key in ref:
+                new[f"{key} (ref)"] = ref[key]
+                numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+                new[f"{key} (diff)"] = float(value) - float(ref[key]) if numeric else None
+        out.append(new)
+    return out
+
+
+def bicubic_baseline(
+    lq: np.ndarray, gt: np.ndarray, scale: int, crop_border: Optional[int] = None
+) -> Dict[str, float]:
+    """Metrics of MATLAB-bicubic upscaling of ``lq`` against ``gt`` (the "bicubic" row).
+
+    Args:
+        lq (np.ndarray): (h, w, C) LR image, uint8 or float on [0, 255].
+        gt (np.ndarray): (H, W, C) GT, uint8 or float on [0, 255]; mod-cropped to
+            ``h * scale x w * scale`` when larger.
+        scale (int): upscaling factor.
+        crop_border (int, optional): border to ignore. Default: ``scale``.
+
+    Returns:
+        dict[str, float]: ``PSNR``, ``SSIM``, ``PSNR_Y``, ``SSIM_Y``.
+
+    Raises:
+        ValueError: ``gt`` is smaller than ``lq`` x ``scale``.
+    """
+    up = imresize(np.asarray(lq, dtype=np.float64), float(scale))
+    up = np.clip(np.round(up), 0, 255).astype(np.uint8)
+    h, w = up.shape[:2]
+    if gt.shape[0] < h or gt.shape[1] < w:
+        raise ValueError(f"GT {gt.shape[:2]} is smaller than LQ {lq.shape[:2]} x {scale}")
+    gt = gt[:h, :w, ...]
+    border = scale if crop_border is None else crop_border
+    return {
+        "PSNR": psnr(up, gt, crop_border=border),
+        "SSIM": ssim(up, gt, crop_border=border),
+        "PSNR_Y": psnr(up, gt, crop_border=border, y_channel=True),
+        "SSIM_Y": ssim(up, gt, crop_border=border, y_channel=True),
+    }
