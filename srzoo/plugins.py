@@ -31,7 +31,9 @@ def load_plugins() -> dict[str, str]:
         try:
             ep.load()
         except Exception as err:  # a broken plugin must not break srzoo
-            warnings.warn(f"srzoo plugin '{ep.name}' ({ep.value}) failed to import: {err!r}")
+            warnings.warn(
+                f"srzoo plugin '{ep.name}' ({ep.value}) failed to import: {err!r}", stacklevel=2
+            )
             continue
         _loaded[ep.name] = ep.value
     return dict(_loaded)
