@@ -214,3 +214,19 @@ def test_transforms_build_from_registry():
     assert isinstance(crop, PairedRandomCrop)
     with pytest.raises(KeyError, match="PairedRandomCrop"):
         TRANSFORMS.build(dict(type="PairedRandomCorp", gt_patch_size=8))
+
+
+def test_load_cache_decodes_once_and_hands_out_copies(tmp_path, monkeypatch):
+    import srzoo.datasets.transforms.loading as loading
+
+    path = tmp_path / "img.png"
+    cv2.imwrite(str(path), np.full((4, 5, 3), 7, np.uint8))
+    calls = []
+    real = loading.decode_image
+    monkeypatch.setattr(loading, "decode_image", lambda *a: calls.append(a) or real(*a))
+    load = loading.LoadImageFromFile(key="gt", cache=True)
+    first = load(dict(gt_path=str(path)))["gt"]
+    first[:] = 0  # a transform writing into its array must not poison the cache
+    second = load(dict(gt_path=str(path)))["gt"]
+    assert len(calls) == 1
+    assert second.shape == (4, 5, 3) and (second == 7).all()

@@ -3,15 +3,15 @@
 scale = 4
 gt_patch_size = 64
 train_pipeline = [
-    dict(type="LoadImageFromFile", key="gt"),
-    dict(type="LoadImageFromFile", key="lq"),
+    dict(type="LoadImageFromFile", key="gt", cache=True),
+    dict(type="LoadImageFromFile", key="lq", cache=True),
     dict(type="PairedRandomCrop", gt_patch_size=gt_patch_size),
     dict(type="PairedFlipRot", hflip=True, vflip=True, rot90=True),
     dict(type="PackSRInputs"),
 ]
 test_pipeline = [
-    dict(type="LoadImageFromFile", key="gt"),
-    dict(type="LoadImageFromFile", key="lq"),
+    dict(type="LoadImageFromFile", key="gt", cache=True),
+    dict(type="LoadImageFromFile", key="lq", cache=True),
     dict(type="PackSRInputs"),
 ]
 train_dataloader = dict(

@@ -34,6 +34,9 @@ class LoadImageFromFile(BaseTransform):
         channel_order (str): ``'rgb'`` or ``'bgr'`` for colour images. Default: ``'rgb'``.
         to_float32 (bool): return float32 on the 8-bit scale [0, 255] (16-bit values
             are divided by 257). Default: False.
+        cache (bool): keep decoded images in memory (per data-loader worker) and hand out
+            copies, so each file is decoded once. For small sets such as the demo or a
+            benchmark folder; DIV2K-sized sets should use sub-images or LMDB. Default: False.
 
     Raises:
         ImageReadError: a missing, empty, truncated or non-image file, named in the message.
@@ -45,6 +48,7 @@ class LoadImageFromFile(BaseTransform):
         color_type: str = "color",
         channel_order: str = "rgb",
         to_float32: bool = False,
+        cache: bool = False,
     ) -> None:
         if color_type not in _FLAGS:
             raise ValueError(f"color_type must be one of {sorted(_FLAGS)}, got {color_type!r}")
@@ -54,6 +58,8 @@ class LoadImageFromFile(BaseTransform):
         self.color_type = color_type
         self.channel_order = channel_order
         self.to_float32 = to_float32
+        self.cache = cache
+        self._cache: dict = {}
 
     def _read_bytes(self, results: dict) -> tuple:
         path_key = f"{self.key}_path"
@@ -75,6 +81,18 @@ class LoadImageFromFile(BaseTransform):
         Returns:
             dict: ``results`` with ``{key}`` and ``ori_{key}_shape`` added.
         """
+        cache_key = (results.get(f"{self.key}_lmdb"), str(results.get(f"{self.key}_path")))
+        img = self._cache.get(cache_key) if self.cache else None
+        if img is None:
+            img = self._load(results)
+            if self.cache:
+                self._cache[cache_key] = img
+        results[self.key] = img.copy() if self.cache else img
+        results[f"ori_{self.key}_shape"] = img.shape
+        return results
+
+    def _load(self, results: dict) -> np.ndarray:
+        """Read and decode one image, then convert channels and dtype."""
         data, name = self._read_bytes(results)
         img = decode_image(data, _FLAGS[self.color_type], name)
         if img.dtype not in (np.uint8, np.uint16):
@@ -89,12 +107,11 @@ class LoadImageFromFile(BaseTransform):
             img = img.astype(np.float32) / np.float32(scale)
         if img.size == 0:
             raise ImageReadError(f"Image '{name}' decoded to an empty array {img.shape}.")
-        results[self.key] = img
-        results[f"ori_{self.key}_shape"] = img.shape
-        return results
+        return img
 
     def __repr__(self) -> str:
         return (
             f"{self.__class__.__name__}(key={self.key!r}, color_type={self.color_type!r}, "
-            f"channel_order={self.channel_order!r}, to_float32={self.to_float32})"
+            f"channel_order={self.channel_order!r}, to_float32={self.to_float32}, "
+            f"cache={self.cache})"
         )
