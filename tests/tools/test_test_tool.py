@@ -1,0 +1,75 @@
+"""tools/test.py writes the benchmark tables (with a bicubic row) and merges runs."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+import srzoo.models  # noqa: F401
+from srzoo.registry import RESTORERS
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "configs/demo/rrdbnet-psnr_rrdbnet-s_1xb8-1500_demo_x4.py"
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("data") / "demo"
+    cmd = [sys.executable, str(ROOT / "tools/prepare_demo_data.py"), "--out", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+def save_checkpoint(path: Path) -> None:
+    """An srzoo-layout checkpoint of the demo model with random weights."""
+    torch.manual_seed(0)
+    model = RESTORERS.build(Config.fromfile(str(CONFIG)).model)
+    torch.save({"meta": {"cfg": "default_scope = 'srzoo'"}, "state_dict": model.state_dict()}, path)
+
+
+def run_test_tool(*args: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools/test.py"), *args], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc
+
+
+def test_tables_with_bicubic_row_and_compare(tmp_path, demo_data):
+    ckpt = tmp_path / "model.pth"
+    save_checkpoint(ckpt)
+    work = tmp_path / "run"
+    run_test_tool(
+        str(CONFIG), str(ckpt), "--work-dir", str(work), "--save-images",
+        "--cfg-options", f"test_datasets.0.dataset.data_root={demo_data}/val",
+    )  # fmt: skip
+    assert {p.name for p in work.glob("benchmark.*")} == {
+        "benchmark.md",
+        "benchmark.csv",
+        "benchmark.json",
+    }
+    rows = json.loads((work / "benchmark.json").read_text())["rows"]
+    assert [r["model"] for r in rows] == ["bicubic", "RRDBNet-S (PSNR, demo)"]
+    assert {"PSNR", "SSIM", "PSNR_Y", "SSIM_Y"} <= set(rows[0])
+    assert rows[0]["PSNR_Y"] == pytest.approx(28.537, abs=0.01)  # MATLAB bicubic, demo val
+    assert rows[1]["PSNR_Y"] < rows[0]["PSNR_Y"]  # random weights lose to bicubic
+    markdown = (work / "benchmark.md").read_text().splitlines()
+    assert markdown[0].startswith("| model | dataset | PSNR")
+    assert markdown[2].startswith("| bicubic | demo-val |")
+    assert sorted(p.name for p in (work / "images/demo-val").glob("*.png")) == [
+        "astronaut.png", "chelsea.png", "coffee.png",
+    ]  # fmt: skip
+    out = tmp_path / "compare"
+    proc = run_test_tool("--compare", str(work), "--out", str(out))
+    assert "bicubic" in proc.stdout and (out / "compare.md").is_file()
+
+
+def test_missing_arguments_exit_with_usage():
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools/test.py")], capture_output=True, text=True
+    )
+    assert proc.returncode != 0 and "usage" in proc.stderr
