@@ -7,11 +7,14 @@ the default scope ``srzoo``. The runner-side registries are children of
 mmengine's, so mmengine's loops, hooks and wrappers find srzoo's entries.
 """
 
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 
 from srzoo.utils.registry_hint import HintingRegistry
@@ -30,6 +33,10 @@ RESTORERS = HintingRegistry(
 DATASETS = HintingRegistry(
     "dataset", parent=MMENGINE_DATASETS, scope="srzoo", locations=["srzoo.datasets"]
 )
+# Data samplers: the resumable infinite sampler (position saved in checkpoints).
+DATA_SAMPLERS = HintingRegistry(
+    "data sampler", parent=MMENGINE_DATA_SAMPLERS, scope="srzoo", locations=["srzoo.datasets"]
+)
 # Data transforms (mmcv BaseTransform subclasses).
 TRANSFORMS = HintingRegistry(
     "transform", parent=MMENGINE_TRANSFORMS, scope="srzoo", locations=["srzoo.datasets"]
@@ -40,10 +47,16 @@ METRICS = HintingRegistry(
 )
 # Training hooks: generator EMA, visualisation, guards.
 HOOKS = HintingRegistry("hook", parent=MMENGINE_HOOKS, scope="srzoo", locations=["srzoo.engine"])
+# Training loops: the iteration loop that resumes without re-reading past batches.
+LOOPS = HintingRegistry("loop", parent=MMENGINE_LOOPS, scope="srzoo", locations=["srzoo.engine"])
 # Optimizer-wrapper constructors: one wrapper per GAN part (generator, discriminator).
 OPTIM_WRAPPER_CONSTRUCTORS = HintingRegistry(
     "optimizer wrapper constructor",
     parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
     scope="srzoo",
     locations=["srzoo.engine"],
+)
+# Optimizer wrappers: mixed precision (bf16/fp16 autocast) on CPU and GPU.
+OPTIM_WRAPPERS = HintingRegistry(
+    "optimizer wrapper", parent=MMENGINE_OPTIM_WRAPPERS, scope="srzoo", locations=["srzoo.engine"]
 )

@@ -6,7 +6,8 @@ Steps, each a plain srzoo command you can also run by hand:
 2. ``tools/train.py`` trains the small RRDBNet PSNR-oriented (L1);
 3. ``tools/train.py`` trains the ESRGAN stage initialised from it;
 4. ``tools/test.py`` evaluates both on the held-out images, with the bicubic baseline;
-5. side-by-side PNGs: LR (nearest) | bicubic | PSNR model | ESRGAN | GT.
+5. side-by-side PNGs: LR (nearest) | bicubic | PSNR model | ESRGAN | GT;
+6. ``srzoo upscale`` (tiled) of the held-out LR images with the ESRGAN checkpoint.
 """
 
 import argparse
@@ -20,7 +21,7 @@ import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-PSNR_CFG = "configs/demo/rrdbnet-psnr_rrdbnet-s_1xb8-1500_demo_x4.py"
+PSNR_CFG = "configs/demo/rrdbnet-psnr_rrdbnet-s_1xb8-1000_demo_x4.py"
 GAN_CFG = "configs/demo/esrgan_rrdbnet-s_1xb4-300_demo_x4.py"
 
 
@@ -106,9 +107,22 @@ def main(argv=None) -> None:
         work / "test-esrgan" / "images" / "demo-val",
         data,
     )
+    run(
+        "-m",
+        "srzoo.cli",
+        "upscale",
+        str(data / "val" / "LRx4"),
+        "-o",
+        str(work / "upscaled"),
+        "--model",
+        last_checkpoint(work / "esrgan"),
+        "--tile",
+        "64",
+    )
     print(f"\n{summary(work / 'compare.json')}")
     print(f"benchmark table: {work / 'compare.md'} (also .csv, .json)")
     print(f"side-by-side images (LR | bicubic | PSNR | ESRGAN | GT): {images[0].parent}/")
+    print(f"srzoo upscale outputs (ESRGAN, tiled): {work / 'upscaled'}/")
     print(f"demo finished in {time.time() - start:.0f} s")
 
 

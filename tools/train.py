@@ -4,10 +4,9 @@ import argparse
 import os
 import sys
 
-from mmengine.runner import Runner
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from srzoo.engine.launch import DictAction, apply_amp, load_config, setup_launcher  # noqa: E402
+from srzoo.engine.runner import SRRunner  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -36,7 +35,7 @@ def main(argv=None) -> None:
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
-    runner = Runner.from_cfg(cfg)
+    runner = SRRunner.from_cfg(cfg)
     runner.train()
 
 

@@ -13,7 +13,7 @@ default_hooks = dict(
     logger=dict(type="LoggerHook", interval=100),
     param_scheduler=dict(type="ParamSchedulerHook"),
     checkpoint=dict(
-        type="CheckpointHook",
+        type="AtomicCheckpointHook",  # atomic files; carries RNG and data position
         interval=5000,
         by_epoch=False,
         max_keep_ckpts=5,

@@ -73,6 +73,19 @@ def structure_problem(head: bytes, tail: bytes, size: int) -> Optional[str]:
     return None
 
 
+_FORMAT_OF_EXT = {
+    ".png": {"PNG"},
+    ".jpg": {"JPEG"},
+    ".jpeg": {"JPEG"},
+    ".bmp": {"BMP"},
+    ".tif": {"TIFF"},
+    ".tiff": {"TIFF"},
+    ".webp": {"WEBP"},
+    ".ppm": {"PPM", "PGM"},
+    ".pgm": {"PPM", "PGM"},
+}
+
+
 def check_image_file(path: str) -> Optional[str]:
     """Cheap header/trailer check of an image file, without decoding the pixels.
 
@@ -80,7 +93,8 @@ def check_image_file(path: str) -> Optional[str]:
         path (str): the file.
 
     Returns:
-        str | None: the problem found, or ``None`` when the file looks sound.
+        str | None: the problem found (missing, unsupported or wrong extension, empty,
+        truncated, not an image), or ``None`` when the file looks sound.
     """
     if not os.path.isfile(path):
         return "the file does not exist"
@@ -91,7 +105,52 @@ def check_image_file(path: str) -> Optional[str]:
         head = f.read(16)
         f.seek(max(0, size - _TAIL))
         tail = f.read()
-    return structure_problem(head, tail, size)
+    problem = structure_problem(head, tail, size)
+    fmt, ext = sniff_format(head), Path(path).suffix.lower()
+    if problem is None and fmt not in _FORMAT_OF_EXT[ext]:
+        problem = f"wrong file extension: the file is named {ext!r} but holds {fmt} data"
+    return problem
+
+
+def _jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """(height, width) from a JPEG's start-of-frame marker, or None if not found."""
+    pos = 2
+    while pos + 9 <= len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[pos + 5 : pos + 7], "big"), int.from_bytes(
+                data[pos + 7 : pos + 9], "big"
+            )
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return None
+
+
+def image_size(path: str) -> Tuple[int, int]:
+    """(height, width) of an image file, from its header when the format allows.
+
+    PNG, JPEG and BMP sizes come from the first bytes; other formats are decoded.
+
+    Raises:
+        ImageReadError: the file cannot be read or decoded (the message names it).
+    """
+    with open(path, "rb") as f:
+        data = f.read(1 << 16)
+    fmt, size = sniff_format(data), None
+    if fmt == "PNG" and len(data) >= 24:
+        size = int.from_bytes(data[20:24], "big"), int.from_bytes(data[16:20], "big")
+    elif fmt == "JPEG":
+        size = _jpeg_size(data)
+    elif fmt == "BMP" and len(data) >= 26:
+        width = int.from_bytes(data[18:22], "little", signed=True)
+        size = abs(int.from_bytes(data[22:26], "little", signed=True)), width
+    if size is None:
+        size = decode_image(read_file_bytes(path), cv2.IMREAD_UNCHANGED, path).shape[:2]
+    return int(size[0]), int(size[1])
 
 
 def read_file_bytes(path: str) -> bytes:

@@ -9,7 +9,7 @@ and crops. With ``backend='lmdb'`` the folders are ``.lmdb`` databases made by
 
 import logging
 import os
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
@@ -22,14 +22,16 @@ from srzoo.datasets.folder_index import (
     require_folder,
     resolve,
 )
-from srzoo.datasets.image_io import check_image_file, read_lmdb_keys
+from srzoo.datasets.image_io import read_lmdb_keys
+from srzoo.datasets.sample_check import DataCheckError, crop_size, failure_message, sample_problems
+from srzoo.datasets.samplers import sample_rng
 from srzoo.registry import DATASETS, TRANSFORMS
 
 PipelineCfg = Sequence[Union[dict, Callable]]
 
 
 class _SRFolderDataset(BaseDataset):
-    """Shared machinery: argument checks, pipeline building, bad-image filtering."""
+    """Shared machinery: argument checks, pipeline building, the start-up sample check."""
 
     def __init__(
         self,
@@ -40,6 +42,7 @@ class _SRFolderDataset(BaseDataset):
         pipeline: PipelineCfg,
         test_mode: bool,
         backend: str,
+        check_images: bool,
         skip_bad_images: bool,
         lazy_init: bool,
     ) -> None:
@@ -47,6 +50,7 @@ class _SRFolderDataset(BaseDataset):
             raise ValueError(f"scale must be a positive int, got {scale!r}")
         self.scale = int(scale)
         self.backend = backend
+        self.check_images = check_images
         self.skip_bad_images = skip_bad_images
         self.meta_info_file = resolve(data_root, meta_info_file)
         self.skipped_images: List[Tuple[str, str]] = []
@@ -66,31 +70,41 @@ class _SRFolderDataset(BaseDataset):
             info.update({f"{key}_lmdb": folder, f"{key}_lmdb_key": name})
         return info
 
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline on sample ``idx``, under the sample's own seed when ``idx`` is a
+        ``SeededIndex`` (from ``ResumableInfiniteSampler``)."""
+        with sample_rng(getattr(idx, "sample_seed", None)):
+            return super().prepare_data(int(idx))
+
     def _drop_bad(self, infos: List[dict], keys: Sequence[str]) -> List[dict]:
-        """Drop infos whose files fail the header check; log one report listing them."""
-        if not self.skip_bad_images:
+        """Check every sample (files, sizes, crop); raise, or drop and report, the bad ones.
+
+        Raises:
+            DataCheckError: a sample failed and ``skip_bad_images`` is False.
+        """
+        if not (self.check_images or self.skip_bad_images):
             return infos
-        kept = []
+        patch = None if self.test_mode else crop_size(self.pipeline.transforms)
+        kept, bad = [], []
         for info in infos:
-            problems = [
-                (info[f"{k}_path"], check_image_file(info[f"{k}_path"]))
-                for k in keys
-                if f"{k}_lmdb" not in info
-            ]
-            bad = [(path, why) for path, why in problems if why]
-            self.skipped_images.extend(bad)
-            if not bad:
+            problems = sample_problems(info, keys, patch)
+            bad.extend(problems)
+            if not problems:
                 kept.append(info)
-        if self.skipped_images:
-            lines = "\n".join(f"  {path}: {why}" for path, why in self.skipped_images)
+        name = type(self).__name__
+        if bad and not self.skip_bad_images:
+            raise DataCheckError(failure_message(name, bad, len(infos), README_HINT))
+        self.skipped_images.extend(bad)
+        if bad:
+            lines = "\n".join(f"  {path}: {why}" for path, why in bad)
             print_log(
-                f"{type(self).__name__}: skipped {len(infos) - len(kept)} of {len(infos)} "
+                f"{name}: skipped {len(infos) - len(kept)} of {len(infos)} "
                 f"samples with bad images (skip_bad_images=True):\n{lines}",
                 logger="current",
                 level=logging.WARNING,
             )
         if not kept:
-            raise ValueError(f"{type(self).__name__}: every image failed the check; {README_HINT}")
+            raise ValueError(f"{name}: every image failed the check; {README_HINT}")
         return kept
 
 
@@ -112,14 +126,19 @@ class PairedImageDataset(_SRFolderDataset):
         pipeline (list): transform configs or callables. Default: ().
         test_mode (bool): mmengine's test mode. Default: False.
         backend (str): ``'disk'`` or ``'lmdb'``. Default: ``'disk'``.
-        skip_bad_images (bool): drop pairs whose files fail a header check, with a
-            warning listing them; otherwise errors surface when loading. Default: False.
+        check_images (bool): check every sample when the data list is built: each file
+            readable (header and trailer), LQ/GT sizes matching the scale, images at least
+            the training crop. Default: True.
+        skip_bad_images (bool): drop the samples that fail the check, with a warning
+            listing them; otherwise a failing sample raises ``DataCheckError`` naming
+            the files and problems. Default: False.
         lazy_init (bool): defer listing the folders. Default: False.
 
     Raises:
         FileNotFoundError: a folder is missing (the message names it).
         FileNotFoundError: an LQ partner is missing (names the GT file and the LQ path).
         ValueError: an empty folder.
+        DataCheckError: a sample failed the start-up check (names files and problems).
     """
 
     def __init__(
@@ -134,6 +153,7 @@ class PairedImageDataset(_SRFolderDataset):
         pipeline: PipelineCfg = (),
         test_mode: bool = False,
         backend: str = "disk",
+        check_images: bool = True,
         skip_bad_images: bool = False,
         lazy_init: bool = False,
     ) -> None:
@@ -147,6 +167,7 @@ class PairedImageDataset(_SRFolderDataset):
             pipeline=pipeline,
             test_mode=test_mode,
             backend=backend,
+            check_images=check_images,
             skip_bad_images=skip_bad_images,
             lazy_init=lazy_init,
         )
@@ -191,13 +212,16 @@ class GTOnlyDataset(_SRFolderDataset):
         pipeline (list): transform configs or callables. Default: ().
         test_mode (bool): mmengine's test mode. Default: False.
         backend (str): ``'disk'`` or ``'lmdb'``. Default: ``'disk'``.
-        skip_bad_images (bool): drop images failing a header check, with a warning
-            listing them. Default: False.
+        check_images (bool): check every image when the data list is built (readable,
+            at least the training crop). Default: True.
+        skip_bad_images (bool): drop the images that fail the check, with a warning
+            listing them, instead of raising ``DataCheckError``. Default: False.
         lazy_init (bool): defer listing the folder. Default: False.
 
     Raises:
         FileNotFoundError: the folder is missing (the message names it).
         ValueError: the folder is empty.
+        DataCheckError: an image failed the start-up check (names files and problems).
     """
 
     def __init__(
@@ -210,6 +234,7 @@ class GTOnlyDataset(_SRFolderDataset):
         pipeline: PipelineCfg = (),
         test_mode: bool = False,
         backend: str = "disk",
+        check_images: bool = True,
         skip_bad_images: bool = False,
         lazy_init: bool = False,
     ) -> None:
@@ -221,6 +246,7 @@ class GTOnlyDataset(_SRFolderDataset):
             pipeline=pipeline,
             test_mode=test_mode,
             backend=backend,
+            check_images=check_images,
             skip_bad_images=skip_bad_images,
             lazy_init=lazy_init,
         )

@@ -9,8 +9,8 @@ Every srzoo code path that reads a checkpoint goes through :func:`load_checkpoin
 
 A pickle that asks for any other global, such as ``os.system`` in a ``__reduce__``, is
 refused with :class:`UnsafeCheckpointError` before anything runs. Writes go through
-:func:`save_checkpoint_atomic` (temp file, fsync, ``os.replace``), so a crash during a
-save never leaves a truncated file behind.
+:func:`save_checkpoint_atomic` and :func:`write_text_atomic` (temp file, fsync,
+``os.replace``), so a crash during a save never leaves a truncated file behind.
 """
 
 import contextlib
@@ -21,7 +21,7 @@ import tempfile
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Union
 
 import numpy as np
 import torch
@@ -246,6 +246,24 @@ def _write_payload(obj: Any, file: Any, path: Path) -> None:
         torch.save(obj, file)
 
 
+def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Run ``write`` on a temporary file beside ``path``, fsync it, rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(tmp_name, 0o666 & ~_UMASK)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+
+
 def save_checkpoint_atomic(obj: Any, path: PathLike) -> None:
     """Save ``obj`` so that ``path`` is either the old file or the complete new one.
 
@@ -259,20 +277,12 @@ def save_checkpoint_atomic(obj: Any, path: PathLike) -> None:
         path: Destination file; its folder is created if missing.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            _write_payload(obj, file, path)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp_name, 0o666 & ~_UMASK)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(path.parent)
+    _write_atomic(path, lambda file: _write_payload(obj, file, path))
+
+
+def write_text_atomic(text: str, path: PathLike) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically, like :func:`save_checkpoint_atomic`."""
+    _write_atomic(Path(path), lambda file: file.write(text.encode("utf-8")))
 
 
 def validate_checkpoint(path: PathLike) -> bool:

@@ -14,6 +14,8 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
+from srzoo.utils.config_check import check_config
+
 __all__ = ["DictAction", "load_config", "setup_launcher", "apply_amp"]
 
 
@@ -22,6 +24,8 @@ def load_config(path: str, options: Optional[dict] = None, work_dir: Optional[st
 
     Raises:
         FileNotFoundError: The config file does not exist.
+        ConfigKeyError: A key that the class it configures does not take.
+        KeyError: An unregistered ``type`` of the model, a data set, sampler or hook.
     """
     if not Path(path).is_file():
         raise FileNotFoundError(f"config file not found: {path}")
@@ -29,6 +33,7 @@ def load_config(path: str, options: Optional[dict] = None, work_dir: Optional[st
     if options:
         cfg.merge_from_dict(options)
     cfg.work_dir = work_dir or cfg.get("work_dir") or str(Path("work_dirs") / Path(path).stem)
+    check_config(cfg)  # misspelled keys and types fail here, naming the nearest names
     return cfg
 
 
@@ -68,7 +73,9 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
 def apply_amp(cfg: Config, dtype: Optional[str]) -> None:
     """Switch every optimizer wrapper in ``cfg`` to mixed precision (``bf16`` or ``fp16``).
 
-    fp16 gets one dynamic GradScaler per wrapper (generator and discriminator apart).
+    Each wrapper becomes a ``MixedPrecisionOptimWrapper`` (autocast on CPU or GPU), keeping
+    its optimizer, ``clip_grad`` and ``accumulative_counts``. fp16 gets one dynamic
+    GradScaler per wrapper (generator and discriminator apart); bf16 needs none.
     """
     if not dtype:
         return
@@ -80,6 +87,6 @@ def apply_amp(cfg: Config, dtype: Optional[str]) -> None:
         [optim] if "optimizer" in optim else [v for k, v in optim.items() if k != "constructor"]
     )
     for wrapper in wrappers:
-        wrapper["type"] = "AmpOptimWrapper"
+        wrapper["type"] = "MixedPrecisionOptimWrapper"
         wrapper["dtype"] = torch_dtype
-        wrapper["loss_scale"] = "dynamic" if dtype == "fp16" else 1.0
+        wrapper["loss_scale"] = "dynamic" if dtype == "fp16" else None

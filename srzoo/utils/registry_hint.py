@@ -1,7 +1,8 @@
-"""A registry whose build error names the registry and the closest registered names."""
+"""A registry whose build errors name the closest registered names, or config keys."""
 
 import difflib
-from typing import Any
+import inspect
+from typing import Any, List, Optional, Sequence
 
 from mmengine.registry import Registry
 
@@ -28,14 +29,66 @@ def unknown_type_message(registry: Registry, name: str) -> str:
     )
 
 
+class ConfigKeyError(TypeError):
+    """A config key that the class it configures does not take."""
+
+
+def accepted_keys(obj: Any) -> Optional[List[str]]:
+    """Keyword arguments ``obj`` (a class or function) takes; None if it takes ``**kwargs``."""
+    target = obj.__init__ if isinstance(obj, type) else obj
+    try:
+        params = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in params if p.kind in kinds and p.name != "self"]
+
+
+def unknown_key_message(obj: Any, key: str, path: str, valid: Sequence[str]) -> str:
+    """Describe ``key`` (at ``path``) that ``obj`` does not take, with the nearest names."""
+    name = getattr(obj, "__name__", str(obj))
+    hint = close_names(key, list(valid))
+    suggestion = f" Did you mean: {', '.join(hint)}?" if hint else ""
+    return (
+        f"unknown config key '{path}': {name} takes no argument '{key}'.{suggestion} "
+        f"{name} takes: {', '.join(valid) or '(nothing)'}."
+    )
+
+
+def check_keys(obj: Any, cfg: dict, path: str = "") -> None:
+    """Raise :class:`ConfigKeyError` for a key of ``cfg`` (besides ``type``) ``obj`` lacks.
+
+    Args:
+        obj: The class (or function) that ``cfg`` configures.
+        cfg (dict): Its config.
+        path (str): Where ``cfg`` sits in the whole config, e.g. ``model.generator``.
+    """
+    valid = accepted_keys(obj)
+    if valid is None:
+        return
+    for key in cfg:
+        if key != "type" and key not in valid:
+            where = f"{path}.{key}" if path else key
+            raise ConfigKeyError(unknown_key_message(obj, key, where, valid))
+
+
 class HintingRegistry(Registry):
-    """mmengine ``Registry`` that suggests the nearest names when ``type`` is unknown."""
+    """mmengine ``Registry`` that suggests the nearest names for an unknown ``type`` or key."""
 
     def build(self, cfg: dict, *args: Any, **kwargs: Any) -> Any:
-        """Build ``cfg``; an unregistered string ``type`` raises ``KeyError`` with suggestions."""
+        """Build ``cfg``.
+
+        Raises:
+            KeyError: an unregistered string ``type``, with the nearest registered names.
+            ConfigKeyError: a key the class does not take, with the nearest valid keys.
+        """
         obj_type = cfg.get("type") if isinstance(cfg, dict) else None
         if isinstance(obj_type, str) and "." not in obj_type:
             self.import_from_location()
-            if self.get(obj_type) is None:
+            obj = self.get(obj_type)
+            if obj is None:
                 raise KeyError(unknown_type_message(self, obj_type))
+            check_keys(obj, cfg)
         return super().build(cfg, *args, **kwargs)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from srzoo.datasets import GTOnlyDataset, PairedImageDataset, sr_datasets
+from srzoo.datasets import DataCheckError, GTOnlyDataset, PairedImageDataset, sr_datasets
 from srzoo.datasets.imresize import imresize
 from srzoo.datasets.lmdb_writer import write_lmdb
 from srzoo.registry import DATASETS
@@ -108,11 +108,14 @@ def test_skip_bad_images_reports_and_drops(tmp_path, monkeypatch):
     ((report, kwargs),) = logged
     assert kwargs["level"] == logging.WARNING
     assert "skipped 2 of 4" in report and "b.png" in report and "c.png" in report
-    strict = PairedImageDataset(
-        data_root=str(tmp_path), gt_folder="GT", lq_folder="LQ", scale=2, pipeline=PIPELINE
-    )
+    with pytest.raises(DataCheckError, match="(?s)b.png: the file is empty.*c.png: the PNG is"):
+        PairedImageDataset(data_root=str(tmp_path), gt_folder="GT", lq_folder="LQ", scale=2)
+    unchecked = PairedImageDataset(
+        data_root=str(tmp_path), gt_folder="GT", lq_folder="LQ", scale=2, pipeline=PIPELINE,
+        check_images=False,
+    )  # fmt: skip
     with pytest.raises(OSError, match="b.png.*empty"):
-        strict[1]
+        unchecked[1]
 
 
 def test_gt_only_dataset_degrades_on_the_fly(tmp_path):

@@ -334,3 +334,13 @@ def test_missing_weights_message(tmp_path, monkeypatch):
     assert expected in message and "pretrained=None" in message and "pretrained=<path" in message
     with pytest.raises(FileNotFoundError, match="nowhere.pth"):
         PerceptualLoss({"relu5_4": 1.0}, pretrained=str(tmp_path / "nowhere.pth"))
+
+
+def test_random_vgg_features_keep_their_scale_to_conv5_4():
+    from srzoo.models.losses.vgg import VGG19FeatureExtractor
+
+    torch.manual_seed(0)
+    vgg = VGG19FeatureExtractor(["relu1_2", "conv5_4"], pretrained=None)
+    feats = vgg(torch.rand(1, 3, 64, 64))
+    shallow, deep = feats["relu1_2"].std().item(), feats["conv5_4"].std().item()
+    assert deep > 0.05 * shallow  # PyTorch's default init would leave ~1e-4 of it

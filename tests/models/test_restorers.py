@@ -67,8 +67,8 @@ def test_schedule_disc_init_steps(kind):
         keys.append(set(log_vars))
     assert g_changes == [False, False, True, True, True]
     assert d_changes == [True] * 5
-    d_keys = {"loss_d_real", "loss_d_fake", "d_real", "d_fake"}
-    g_keys = {"loss_pix", "loss_perceptual", "loss_gan"}
+    d_keys = {"loss_d_real", "loss_d_fake", "d_real", "d_fake", "nonfinite_d"}
+    g_keys = {"loss_pix", "loss_perceptual", "loss_gan", "nonfinite_g"}
     assert keys == [d_keys, d_keys] + [d_keys | g_keys] * 3
     assert model.step == 5 and int(model.step_counter) == 5
 
@@ -89,15 +89,15 @@ def test_discriminator_frozen_during_generator_step():
     wrappers = make_wrappers(model)
     d0 = snapshot(model.discriminator)
     seen = {}
-    d_update = wrappers["discriminator"].update_params
+    d_backward = wrappers["discriminator"].backward
 
-    def spy(loss):
+    def spy(loss):  # the D backward runs after the whole G step's backward
         seen["grads"] = [p.grad for p in model.discriminator.parameters()]
         seen["unchanged"] = not changed(d0, model.discriminator)
         seen["trainable"] = all(p.requires_grad for p in model.discriminator.parameters())
-        return d_update(loss)
+        return d_backward(loss)
 
-    wrappers["discriminator"].update_params = spy
+    wrappers["discriminator"].backward = spy
     g0 = snapshot(model.generator)
     model.train_step(make_batch(), wrappers)
     assert changed(g0, model.generator)  # the G step ran
@@ -194,7 +194,7 @@ def test_sr_model_train_step_updates_generator_and_logs_loss_keys():
     g0 = snapshot(model.generator)
     log_vars = model.train_step(make_batch(), wrapper)
     assert changed(g0, model.generator)
-    assert set(log_vars) == {"loss", "loss_pix"}
+    assert set(log_vars) == {"loss", "loss_pix", "nonfinite_g"}
 
 
 def test_restorer_without_loss_or_with_bad_schedule_raises():

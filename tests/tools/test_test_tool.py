@@ -13,7 +13,7 @@ import srzoo.models  # noqa: F401
 from srzoo.registry import RESTORERS
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "configs/demo/rrdbnet-psnr_rrdbnet-s_1xb8-1500_demo_x4.py"
+CONFIG = ROOT / "configs/demo/rrdbnet-psnr_rrdbnet-s_1xb8-1000_demo_x4.py"
 
 
 @pytest.fixture(scope="module")

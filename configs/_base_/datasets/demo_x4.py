@@ -16,10 +16,11 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=8,
-    num_workers=1,
+    num_workers=1,  # 2-core CPU: one decoder process beside the training threads
     persistent_workers=True,
     prefetch_factor=4,
-    sampler=dict(type="InfiniteSampler", shuffle=True),
+    pin_memory=False,  # True on a GPU machine (async host-to-device copies); no use on CPU
+    sampler=dict(type="ResumableInfiniteSampler", shuffle=True),
     collate_fn=dict(type="default_collate"),
     dataset=dict(
         type="PairedImageDataset",

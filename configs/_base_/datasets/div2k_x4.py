@@ -21,7 +21,7 @@ train_dataloader = dict(
     persistent_workers=True,
     pin_memory=True,
     prefetch_factor=4,
-    sampler=dict(type="InfiniteSampler", shuffle=True),
+    sampler=dict(type="ResumableInfiniteSampler", shuffle=True),
     collate_fn=dict(type="default_collate"),
     dataset=dict(
         type="PairedImageDataset",

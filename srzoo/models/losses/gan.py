@@ -9,6 +9,7 @@
 - ``'hinge'``: Lim & Ye, "Geometric GAN" (2017); Miyato et al., SN-GAN (ICLR 2018).
 """
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -77,8 +78,10 @@ class GANLoss(nn.Module):
                 Default: False.
 
         Returns:
-            Tensor: scalar loss.
+            Tensor: scalar loss, float32 for half-precision (autocast) logits.
         """
+        if logits.dtype in (torch.float16, torch.bfloat16):
+            logits = logits.float()
         loss = self._raw_loss(logits, target_is_real, is_disc)
         return loss if is_disc else loss * self.loss_weight
 

@@ -88,13 +88,16 @@ class _PixelLoss(nn.Module):
             weight (Tensor | None): element weights broadcastable to (N, C, H, W).
 
         Returns:
-            Tensor: scalar, or (N, C, H, W) when ``reduction='none'``.
+            Tensor: scalar, or (N, C, H, W) when ``reduction='none'``; float32 for
+            half-precision inputs.
         """
         if pred.shape != target.shape:
             raise ValueError(
                 f"{type(self).__name__}: pred shape {tuple(pred.shape)} does not match "
                 f"target shape {tuple(target.shape)}"
             )
+        if pred.dtype in (torch.float16, torch.bfloat16):  # autocast output: loss in float32
+            pred, target = pred.float(), target.float()
         loss = weighted_reduce(self.elementwise(pred, target), weight, self.reduction)
         return self.loss_weight * loss
 

@@ -49,13 +49,19 @@ def build_vgg19_features(num_layers: int) -> nn.Sequential:
     """Build the first ``num_layers`` modules of VGG19's ``features`` trunk.
 
     ReLUs are not in-place, so a conv output captured before its activation stays intact.
+    Convolutions get torchvision's VGG initialisation (Kaiming normal, fan_out, zero bias),
+    which keeps random features at unit scale through all 16 layers; PyTorch's default
+    conv init shrinks them by orders of magnitude, making a random-weight loss vanish.
     """
     layers: list[nn.Module] = []
     in_channels = 3
     for name in VGG19_LAYER_NAMES[:num_layers]:
         if name.startswith("conv"):
             out_channels = _BLOCK_CHANNELS[int(name[4]) - 1]
-            layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
+            conv = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1)
+            nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
+            layers.append(conv)
             in_channels = out_channels
         elif name.startswith("relu"):
             layers.append(nn.ReLU(inplace=False))

@@ -29,8 +29,8 @@ class ESRGAN(SRGAN):
             fake (Tensor): SR batch (N, C, H, W) with a graph to G.
             gt (Tensor): GT batch (N, C, H, W).
         """
-        real_logits = disc(gt).detach()
-        fake_logits = disc(fake)
+        real_logits = disc(gt).detach().float()  # float32 under autocast: the means matter
+        fake_logits = disc(fake).float()
         loss_real = self.gan_loss(real_logits - fake_logits.mean(), False, is_disc=False)
         loss_fake = self.gan_loss(fake_logits - real_logits.mean(), True, is_disc=False)
         return (loss_real + loss_fake) / 2
@@ -41,7 +41,7 @@ class ESRGAN(SRGAN):
         Returns:
             dict: ``loss_d_real``, ``loss_d_fake`` and the mean logits ``d_real``, ``d_fake``.
         """
-        real_logits, fake_logits = disc(gt), disc(fake)
+        real_logits, fake_logits = disc(gt).float(), disc(fake).float()
         loss_real = self.gan_loss(real_logits - fake_logits.detach().mean(), True, is_disc=True)
         loss_fake = self.gan_loss(fake_logits - real_logits.detach().mean(), False, is_disc=True)
         return dict(

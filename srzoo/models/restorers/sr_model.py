@@ -5,10 +5,13 @@ from typing import Optional, Union
 
 import torch
 from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 from mmengine.structures import BaseDataElement
 from torch import nn
 
+from srzoo.models.restorers.acceleration import CompileOption, accelerate
 from srzoo.models.restorers.data_preprocessor import stack_images
+from srzoo.models.restorers.nonfinite import NonFiniteGuard, backward, step_if
 from srzoo.models.restorers.pretrained import load_pretrained
 from srzoo.registry import BACKBONES, LOSSES, RESTORERS
 
@@ -30,6 +33,15 @@ class SRModel(BaseModel):
             generator in ``init_weights`` from an srzoo, BasicSR or MMagic checkpoint.
         ema (bool): Keep an exponential moving average copy ``generator_ema`` (updated by
             ``GeneratorEMAHook``), used for validation and test. Default: False.
+        nonfinite_patience (int): A NaN/Inf loss skips its update (counted in the log as
+            ``nonfinite_g``/``nonfinite_d``); after this many such iterations in a row
+            training stops with ``NonFiniteLossError``. 0 never stops. Default: 10.
+        channels_last (bool): Keep the generator (and its EMA copy), the discriminator and
+            the perceptual VGG in ``torch.channels_last``; their inputs are converted on
+            entry. Default: False.
+        compile (bool | dict): ``torch.compile`` the generator and discriminator calls (True,
+            or a dict of ``torch.compile`` arguments); state-dict keys do not change.
+            Default: False.
         data_preprocessor (dict, optional): Default: ``SRDataPreprocessor``.
         init_cfg (dict, optional): mmengine init config. Default: None.
     """
@@ -42,6 +54,9 @@ class SRModel(BaseModel):
         perceptual_loss: Optional[dict] = None,
         pretrained: Optional[dict] = None,
         ema: bool = False,
+        nonfinite_patience: int = 10,
+        channels_last: bool = False,
+        compile: CompileOption = False,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -51,19 +66,27 @@ class SRModel(BaseModel):
         self.pixel_loss = LOSSES.build(pixel_loss) if pixel_loss else None
         self.perceptual_loss = LOSSES.build(perceptual_loss) if perceptual_loss else None
         self.pretrained = pretrained
+        self.nonfinite_guard = NonFiniteGuard(nonfinite_patience)
         self.generator_ema: Optional[nn.Module] = None
         if ema:
             self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False).eval()
+        self.speed_options = dict(channels_last=channels_last, compile=compile)
+        accelerate(self.generator, **self.speed_options)
+        accelerate(self.generator_ema, channels_last=channels_last)
+        vgg = getattr(self.perceptual_loss, "vgg", None)
+        accelerate(vgg if isinstance(vgg, nn.Module) else None, channels_last=channels_last)
         self._register_state_dict_hook(_drop_wrapper_keys)
+        self._register_load_state_dict_pre_hook(_fill_missing_ema, with_module=True)
         self._register_load_state_dict_pre_hook(_add_wrapper_keys, with_module=True)
 
     def init_weights(self) -> None:
-        """Initialise parts, then load ``pretrained`` into the generator (and its EMA copy)."""
+        """Initialise parts, load ``pretrained`` into the generator; the EMA copy starts equal."""
         super().init_weights()
         if self.pretrained:
             load_pretrained(self.generator, **self.pretrained)
-            if self.generator_ema is not None:
-                self.generator_ema.load_state_dict(self.generator.state_dict())
+        if self.generator_ema is not None:  # init_cfg may have re-drawn both apart
+            live = getattr(self.generator, "module", self.generator)  # DDP-wrapped by now
+            self.generator_ema.load_state_dict(live.state_dict())
 
     @property
     def inference_generator(self) -> nn.Module:
@@ -88,6 +111,18 @@ class SRModel(BaseModel):
         if mode == "loss":
             return self.generator_losses(self.generator(inputs), gt_batch(data_samples))
         raise ValueError(f"mode must be 'tensor', 'predict' or 'loss', got {mode!r}")
+
+    def train_step(self, data: dict, optim_wrapper: OptimWrapper) -> dict:
+        """Preprocess, generator losses, update unless the loss is NaN/Inf; log_vars."""
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode="loss")
+        total, log_vars = self.parse_losses(losses)
+        backward(optim_wrapper, total)
+        finite, log_vars = self.nonfinite_guard.check(dict(generator=total), log_vars)
+        step_if(optim_wrapper, finite["generator"])
+        self.nonfinite_guard.raise_if_exhausted()
+        return log_vars
 
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples: Samples) -> list:
@@ -142,6 +177,18 @@ def _drop_wrapper_keys(module: nn.Module, state_dict: dict, prefix: str, local_m
     """Save ``generator.x``, never ``generator.module.x``, whether or not DDP wraps it."""
     for name in _wrapped_children(module):
         _rename_prefix(state_dict, f"{prefix}{name}.module.", f"{prefix}{name}.")
+
+
+def _fill_missing_ema(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+    """A checkpoint without ``generator_ema.*`` (``load_from`` a model trained without EMA)
+    starts the average from its generator instead of leaving it at the initial weights."""
+    if getattr(module, "generator_ema", None) is None:
+        return
+    ema, gen = f"{prefix}generator_ema.", f"{prefix}generator."
+    if any(k.startswith(ema) for k in state_dict):
+        return
+    for key in [k for k in state_dict if k.startswith(gen)]:
+        state_dict[ema + key[len(gen) :]] = state_dict[key]
 
 
 def _add_wrapper_keys(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:

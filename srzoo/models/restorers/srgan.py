@@ -11,6 +11,9 @@ import torch
 from mmengine.optim import OptimWrapperDict
 from torch import nn
 
+from srzoo.models.restorers.acceleration import CompileOption, accelerate
+from srzoo.models.restorers.accumulation import init_accumulation_counts
+from srzoo.models.restorers.nonfinite import backward, step_if
 from srzoo.models.restorers.sr_model import SRModel, gt_batch
 from srzoo.registry import DISCRIMINATORS, LOSSES, RESTORERS
 
@@ -73,6 +76,9 @@ class SRGAN(SRModel):
         disc_init_steps: int = 0,
         pretrained: Optional[dict] = None,
         ema: bool = False,
+        nonfinite_patience: int = 10,
+        channels_last: bool = False,
+        compile: CompileOption = False,
         data_preprocessor: Optional[dict] = None,
         init_cfg: Optional[dict] = None,
     ) -> None:
@@ -82,6 +88,9 @@ class SRGAN(SRModel):
             perceptual_loss=perceptual_loss,
             pretrained=pretrained,
             ema=ema,
+            nonfinite_patience=nonfinite_patience,
+            channels_last=channels_last,
+            compile=compile,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
         )
@@ -90,7 +99,7 @@ class SRGAN(SRModel):
                 f"need disc_steps >= 1 and disc_init_steps >= 0, "
                 f"got {disc_steps} and {disc_init_steps}"
             )
-        self.discriminator = DISCRIMINATORS.build(discriminator)
+        self.discriminator = accelerate(DISCRIMINATORS.build(discriminator), **self.speed_options)
         self.gan_loss = LOSSES.build(gan_loss)
         self.disc_steps = disc_steps
         self.disc_init_steps = disc_init_steps
@@ -104,29 +113,49 @@ class SRGAN(SRModel):
         """Whether ``step`` updates G: ``step % disc_steps == 0 and step >= disc_init_steps``."""
         return step % self.disc_steps == 0 and step >= self.disc_init_steps
 
+    def generator_steps_before(self, step: int) -> int:
+        """How many of the iterations ``0 .. step - 1`` are G steps."""
+        first = -(-self.disc_init_steps // self.disc_steps) * self.disc_steps
+        return max(0, (step - first + self.disc_steps - 1) // self.disc_steps)
+
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict:
-        """One SRGAN iteration: preprocess, G step when due, D step; returns log_vars."""
+        """One SRGAN iteration: preprocess, G step when due, D step; returns log_vars.
+
+        Both backward passes run first; then each optimizer steps unless its loss is
+        NaN/Inf (see ``nonfinite.py``: equivalent, and one host read per iteration).
+        """
         data = self.data_preprocessor(data, True)
         lq, gt = data["inputs"], gt_batch(data["data_samples"])
         g_wrapper, d_wrapper = optim_wrapper["generator"], optim_wrapper["discriminator"]
-        log_vars = {}
+        init_accumulation_counts(
+            optim_wrapper,
+            dict(generator=unwrap(self.generator), discriminator=unwrap(self.discriminator)),
+            self.step,
+            dict(generator=self.generator_steps_before),
+        )
+        log_vars, totals = {}, {}
         if self.generator_step_due(self.step):
             with g_wrapper.optim_context(self.generator), frozen(self.discriminator):
                 fake = self.generator(lq)
                 losses = self.generator_losses(fake, gt)
                 losses["loss_gan"] = self.adversarial_g_loss(unwrap(self.discriminator), fake, gt)
-            total, log_vars = sum_losses(losses)
-            g_wrapper.update_params(total)
+            totals["generator"], log_vars = sum_losses(losses)
+            backward(g_wrapper, totals["generator"])
         else:
             with torch.no_grad(), g_wrapper.optim_context(self.generator):
                 fake = unwrap(self.generator)(lq)
         with d_wrapper.optim_context(self.discriminator):
-            d_losses = self.adversarial_d_losses(self.discriminator, fake.detach(), gt)
-        total_d, d_log = sum_losses(d_losses)
-        d_wrapper.update_params(total_d)
+            # the fake in GT's dtype: an autocast G step made it half precision
+            d_losses = self.adversarial_d_losses(self.discriminator, fake.detach().to(gt), gt)
+        totals["discriminator"], d_log = sum_losses(d_losses)
+        backward(d_wrapper, totals["discriminator"])
+        finite, log_vars = self.nonfinite_guard.check(totals, {**log_vars, **d_log})
+        for part, ok in finite.items():
+            step_if(optim_wrapper[part], ok)
         self.step += 1
         self.step_counter.fill_(self.step)
-        return {**log_vars, **d_log}
+        self.nonfinite_guard.raise_if_exhausted()
+        return log_vars
 
     def adversarial_g_loss(self, disc: nn.Module, fake: torch.Tensor, gt: torch.Tensor):
         """G's adversarial loss, -log D(G(lq)) scaled by ``gan_loss.loss_weight``.

@@ -12,9 +12,9 @@ model = dict(
     pixel_loss=dict(type="L1Loss", loss_weight=1.0),
     data_preprocessor=dict(type="SRDataPreprocessor"),
 )
-train_cfg = dict(max_iters=1500, val_interval=500)
-optim_wrapper = dict(type="OptimWrapper", optimizer=dict(type="Adam", lr=1e-3, betas=(0.9, 0.99)))
-param_scheduler = dict(type="CosineAnnealingLR", by_epoch=False, T_max=1500, eta_min=1e-5)
+train_cfg = dict(max_iters=1000, val_interval=500)
+optim_wrapper = dict(type="OptimWrapper", optimizer=dict(type="Adam", lr=2e-3, betas=(0.9, 0.99)))
+param_scheduler = dict(type="CosineAnnealingLR", by_epoch=False, T_max=1000, eta_min=1e-5)
 default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=500, max_keep_ckpts=2),

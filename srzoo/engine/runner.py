@@ -1,0 +1,165 @@
+"""srzoo's Runner: mmengine's, with srzoo's checkpoint I/O underneath.
+
+mmengine's Runner writes checkpoints non-atomically, loads them with
+``torch.load(weights_only=False)`` and, on auto-resume, trusts ``last_checkpoint``
+blindly (DESIGN.md, "Known traps"). :class:`SRRunner` changes exactly those three things:
+
+* :meth:`SRRunner.save_checkpoint` builds the same checkpoint dict as mmengine and
+  writes it with :func:`~srzoo.engine.checkpoint.save_checkpoint_atomic`;
+* :meth:`SRRunner.load_checkpoint` (and so ``resume`` and ``load_from``) reads through
+  :func:`~srzoo.engine.checkpoint.load_checkpoint_file` (``weights_only=True``) and loads
+  with torch's ``load_state_dict`` (:func:`load_into_model`: mmengine's loader misses
+  the weights of DDP-wrapped GAN parts);
+* ``resume='auto'`` (``resume=True`` without ``load_from``) takes the newest checkpoint
+  that loads (:func:`~srzoo.engine.resume.latest_valid_checkpoint`).
+"""
+
+import re
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+import mmengine
+from mmengine.dist import master_only
+from mmengine.model import is_model_wrapper
+from mmengine.optim import OptimWrapper
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import weights_to_cpu
+from mmengine.utils import apply_to
+from torch import nn
+
+from srzoo.engine.checkpoint import METADATA_KEY, load_checkpoint_file, save_checkpoint_atomic
+from srzoo.engine.resume import latest_valid_checkpoint
+
+
+def _to_cpu(obj):
+    return apply_to(obj, lambda x: hasattr(x, "cpu"), lambda x: x.cpu())
+
+
+def load_into_model(
+    model: nn.Module, checkpoint: dict, strict: bool = False, revise_keys: Sequence = ()
+):
+    """Load ``checkpoint['state_dict']`` (or ``checkpoint``) with ``model.load_state_dict``.
+
+    mmengine's loader unwraps DDP children itself and so bypasses the restorers' hook that
+    maps ``generator.x`` onto a DDP-wrapped ``generator.module.x``: under distributed
+    training the weights silently stayed as initialised. torch's own ``load_state_dict``
+    runs that hook.
+
+    Args:
+        model (nn.Module): The restorer (not its top-level wrapper).
+        checkpoint (dict): A loaded checkpoint.
+        strict (bool): Require exactly matching keys. Default: False.
+        revise_keys (Sequence): ``(pattern, replacement)`` regexes applied to the keys.
+
+    Returns:
+        The ``missing_keys`` / ``unexpected_keys`` result of ``load_state_dict``.
+    """
+    state = checkpoint.get("state_dict", checkpoint)
+    state = {k: v for k, v in state.items() if k != METADATA_KEY}
+    for pattern, replacement in revise_keys:
+        state = {re.sub(pattern, replacement, k): v for k, v in state.items()}
+    return model.load_state_dict(state, strict=strict)
+
+
+class SRRunner(Runner):
+    """``mmengine.runner.Runner`` with atomic saves, safe loads and a checked auto-resume.
+
+    Build it like the Runner: ``SRRunner.from_cfg(cfg)``; ``tools/train.py`` does.
+    """
+
+    def _checkpoint_meta(self, meta: Optional[dict], by_epoch: bool) -> dict:
+        meta = dict(meta or {})
+        meta.setdefault("epoch", self.epoch + 1 if by_epoch else self.epoch)
+        meta.setdefault("iter", self.iter if by_epoch else self.iter + 1)
+        meta.update(
+            cfg=self.cfg.pretty_text,
+            seed=self.seed,
+            experiment_name=self.experiment_name,
+            time=time.strftime("%Y%m%d_%H%M%S", time.localtime()),
+            mmengine_version=mmengine.__version__,
+        )
+        if hasattr(self.train_dataloader.dataset, "metainfo"):
+            meta.update(dataset_meta=self.train_dataloader.dataset.metainfo)
+        return meta
+
+    def _scheduler_states(self):
+        if isinstance(self.param_schedulers, dict):
+            return {k: [s.state_dict() for s in v] for k, v in self.param_schedulers.items()}
+        return [s.state_dict() for s in self.param_schedulers]
+
+    @master_only
+    def save_checkpoint(
+        self,
+        out_dir: str,
+        filename: str,
+        file_client_args: Optional[dict] = None,
+        save_optimizer: bool = True,
+        save_param_scheduler: bool = True,
+        meta: Optional[dict] = None,
+        by_epoch: bool = True,
+        backend_args: Optional[dict] = None,
+    ) -> None:
+        """Save mmengine's checkpoint dict atomically to ``out_dir/filename`` (local disk).
+
+        The arguments are mmengine's; ``file_client_args`` and ``backend_args`` must be
+        None (srzoo writes local files only).
+        """
+        if file_client_args is not None or backend_args is not None:
+            raise ValueError("SRRunner saves to local disk: drop file_client_args / backend_args")
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        checkpoint = dict(
+            meta=self._checkpoint_meta(meta, by_epoch),
+            state_dict=weights_to_cpu(model.state_dict()),
+            message_hub=_to_cpu(self.message_hub.state_dict()),
+        )
+        if save_optimizer:
+            if not isinstance(self.optim_wrapper, OptimWrapper):
+                raise TypeError(f"cannot save optimizer state of {self.optim_wrapper!r}")
+            checkpoint["optimizer"] = _to_cpu(self.optim_wrapper.state_dict())
+        if save_param_scheduler and self.param_schedulers is not None:
+            checkpoint["param_schedulers"] = self._scheduler_states()
+        self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
+        save_checkpoint_atomic(checkpoint, Path(out_dir) / filename)
+
+    def load_checkpoint(
+        self,
+        filename: str,
+        map_location="cpu",
+        strict: bool = False,
+        revise_keys: list = [(r"^module.", "")],  # noqa: B006 (mmengine's signature)
+    ) -> dict:
+        """Load ``filename`` safely (``weights_only=True``) into the model.
+
+        ``map_location`` is accepted for mmengine's callers; tensors load on the CPU and
+        move to the model's device in ``load_state_dict``.
+
+        Raises:
+            UnsafeCheckpointError: the file asks for code srzoo does not allow.
+            CorruptCheckpointError: the file is truncated or corrupt.
+        """
+        checkpoint = load_checkpoint_file(filename)
+        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        result = load_into_model(model, checkpoint, strict, revise_keys)
+        if result.missing_keys or result.unexpected_keys:
+            self.logger.warning(
+                f"{filename}: missing keys {result.missing_keys}, "
+                f"unexpected keys {result.unexpected_keys}"
+            )
+        self._has_loaded = True
+        self.logger.info(f"Load checkpoint from {filename}")
+        return checkpoint
+
+    def load_or_resume(self) -> None:
+        """Resume or load as configured; auto-resume takes the newest valid checkpoint."""
+        if self._has_loaded or not (self._resume and self._load_from is None):
+            return super().load_or_resume()
+        path = latest_valid_checkpoint(self.work_dir)
+        if path is None:
+            self.logger.info(f"auto-resume: no valid checkpoint in {self.work_dir}; from scratch")
+            return None
+        self.logger.info(f"auto-resume from {path}")
+        self.resume(str(path))
+        self._has_loaded = True
+        return None

@@ -1,0 +1,244 @@
+"""``tools/benchmark.py``'s driver: set up, run the training and inference timings, write
+the Markdown table (and a JSON copy). See docs/benchmarks.md for how to read it."""
+
+import copy
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+
+from srzoo.engine.speed_common import (
+    load_average,
+    machine_description,
+    markdown_table,
+    parse_variants,
+)
+
+TRAIN_HEADERS = ["variant", "data ms", "G step ms", "D step ms", "other ms", "iteration ms"]
+TRAIN_HEADERS += ["it/s", "data %"]
+INFER_HEADERS = ["variant", "ms", "ms / MP", "first call s", "peak MiB", "PSNR vs first dB"]
+OVERHEAD_HEADERS = ["variant", "srzoo train_step ms", "bare loop ms", "srzoo / bare"]
+OVERHEAD_HEADERS += ["speed-up vs first"]
+
+
+@dataclass
+class SpeedOptions:
+    """Settings of one benchmark run (the command-line options of tools/benchmark.py)."""
+
+    target: str
+    out: str = "work_dirs/benchmark/speed.md"
+    iters: int = 5
+    warmup: int = 1
+    batch_size: Optional[int] = None
+    gt_size: Optional[int] = None
+    train_variants: str = "fp32,bf16,fp32+cl,bf16+cl"
+    infer_variants: str = "fp32,bf16,fp32+cl,bf16+cl,fp32+compile,fp32+tile"
+    infer_size: int = 128
+    tile: Optional[int] = None
+    tile_overlap: int = 32
+    repeats: int = 3
+    threads: Optional[int] = None
+    device: Optional[str] = None
+    compile_backend: str = "inductor"
+    isolate: bool = True
+    train: bool = True
+    infer: bool = True
+    cfg_options: Optional[dict] = None
+
+
+def _generator_config(name: str) -> Config:
+    """A PSNR-oriented (L1) training config around a registered generator type."""
+    return Config(
+        dict(
+            model=dict(type="SRModel", generator=dict(type=name), pixel_loss=dict(type="L1Loss")),
+            optim_wrapper=dict(type="OptimWrapper", optimizer=dict(type="Adam", lr=1e-4)),
+        )
+    )
+
+
+def prepare_config(opts: SpeedOptions) -> tuple[Config, list[str]]:
+    """The config to time (file or generator name), with batch/patch overrides applied.
+
+    Returns:
+        tuple: (config, notes for the report).
+    """
+    from srzoo.engine.launch import load_config
+    from srzoo.models.losses.vgg import resolve_vgg19_weights
+
+    notes = []
+    if Path(opts.target).is_file():
+        cfg = load_config(opts.target, opts.cfg_options, work_dir="work_dirs/benchmark")
+    else:
+        cfg = _generator_config(opts.target)
+        notes.append(f"`{opts.target}` with the default arguments, L1 loss, Adam")
+    cfg.model.pop("pretrained", None)
+    percep = cfg.model.get("perceptual_loss")
+    if percep and percep.get("pretrained", "torchvision") is not None:
+        try:
+            resolve_vgg19_weights(percep.get("pretrained", "torchvision"))
+        except FileNotFoundError:
+            percep["pretrained"] = None
+            notes.append("VGG19 weights not found: random VGG19 (same cost)")
+    loader = cfg.get("train_dataloader")
+    if loader is not None and opts.batch_size:
+        loader.batch_size = opts.batch_size
+    if opts.gt_size:
+        for step in (loader or {}).get("dataset", {}).get("pipeline", []):
+            if step.get("type") == "PairedRandomCrop":
+                step["gt_patch_size"] = opts.gt_size
+        if "input_size" in cfg.model.get("discriminator", {}):
+            cfg.model.discriminator.input_size = opts.gt_size
+    return cfg, notes
+
+
+def _scale(cfg: Config) -> int:
+    from srzoo.registry import BACKBONES
+
+    generator = BACKBONES.build(copy.deepcopy(cfg.model.generator))
+    return int(getattr(generator, "upscale_factor", cfg.get("scale", 4)))
+
+
+def _gt_size(cfg: Config, opts: SpeedOptions) -> int:
+    if opts.gt_size:
+        return opts.gt_size
+    for step in cfg.get("train_dataloader", {}).get("dataset", {}).get("pipeline", []):
+        if step.get("type") == "PairedRandomCrop":
+            return int(step["gt_patch_size"])
+    return 128
+
+
+def _batches(cfg: Config, opts: SpeedOptions, scale: int, notes: list):
+    from srzoo.engine.speed_train import loader_batches, synthetic_batches
+
+    loader = cfg.get("train_dataloader")
+    root = (loader or {}).get("dataset", {}).get("data_root")
+    if loader is not None and root and Path(root).is_dir():
+        notes.append(f"data: `{root}` through the config's loader")
+        return loader_batches(loader), loader.batch_size
+    batch = opts.batch_size or (loader.batch_size if loader is not None else 4)
+    notes.append(f"data: synthetic ({root or 'no data set'} not found); data time is ~0")
+    return synthetic_batches(batch, _gt_size(cfg, opts), scale), batch
+
+
+def _train_rows(cfg, opts, device, scale, notes) -> list[dict]:
+    from mmengine.registry import init_default_scope
+
+    from srzoo.engine.speed_train import measure_training
+
+    init_default_scope("srzoo")
+    batches, batch = _batches(cfg, opts, scale, notes)
+    notes.append(f"training: batch {batch}, GT patch {_gt_size(cfg, opts)}")
+    if opts.compile_backend != "inductor":
+        notes.append(f"compile backend: {opts.compile_backend}")
+    rows = []
+    for variant in parse_variants(opts.train_variants):
+        if variant.compile:
+            cfg = copy.deepcopy(cfg)
+            cfg.model["compile"] = dict(backend=opts.compile_backend)
+        kwargs = dict(iters=opts.iters, warmup=opts.warmup, device=device)
+        rows.append(measure_training(cfg, variant, batches, **kwargs))
+    return rows
+
+
+def _infer_rows(cfg, opts, device, scale, threads) -> list[dict]:
+    from srzoo.engine.speed_infer import measure_inference
+
+    tile = opts.tile or max(16, opts.infer_size // 2)
+    base = dict(
+        generator=dict(cfg.model.generator),
+        scale=scale,
+        size=opts.infer_size,
+        tile=tile,
+        overlap=opts.tile_overlap,
+        repeats=opts.repeats,
+        threads=threads,
+        device=str(device),
+        compile_options=dict(backend=opts.compile_backend),
+    )
+    specs = [dict(base, variant=v.name) for v in parse_variants(opts.infer_variants)]
+    return measure_inference(specs, isolate=opts.isolate)
+
+
+def _summary(train: list[dict], infer: list[dict]) -> list[str]:
+    lines = []
+    by_name = {r["variant"]: r for r in train}
+    if train and train[0].get("ratio"):
+        lines.append(f"framework overhead ({train[0]['variant']}): {train[0]['ratio']:.3f}x")
+    if "fp32" in by_name and "bf16+cl" in by_name:
+        speedup = by_name["fp32"]["srzoo_ms"] / by_name["bf16+cl"]["srzoo_ms"]
+        lines.append(f"bf16+cl training-step speed-up over fp32: {speedup:.2f}x")
+    if train:
+        worst = max(r["data_ms"] / r["iter_ms"] for r in train if r["iter_ms"])
+        lines.append(f"data time: at most {100 * worst:.1f}% of the iteration")
+    infer_by = {r["variant"]: r for r in infer}
+    if "fp32" in infer_by and "fp32+tile" in infer_by:
+        ratio = infer_by["fp32+tile"]["ms"] / infer_by["fp32"]["ms"]
+        lines.append(f"tiled / untiled inference time (fp32): {ratio:.2f}x")
+    return lines
+
+
+def render(meta: dict, train: list[dict], infer: list[dict]) -> str:
+    """The Markdown report: machine, settings, the three tables and the key ratios."""
+    out = [f"# Speed benchmark: `{meta['target']}`", ""]
+    out += [f"- {k}: {v}" for k, v in meta["machine"].items()]
+    out += [f"- {note}" for note in meta["notes"]]
+    out += [f"- load average before / after: {meta['load_before']} / {meta['load_after']}", ""]
+    if train:
+        out += ["## Training iteration (medians)", ""]
+        rows = [
+            [r["variant"], r["data_ms"], r["g_ms"], r["d_ms"], r["other_ms"], r["iter_ms"]]
+            + [1000.0 / r["iter_ms"], 100.0 * r["data_ms"] / r["iter_ms"]]
+            for r in train
+        ]
+        out += [markdown_table(TRAIN_HEADERS, rows), ""]
+    if infer:
+        out += [f"## Inference ({meta['infer']})", ""]
+        rows = [
+            [r["variant"], r["ms"], r["ms_per_mp"], r["first_s"], r["peak_mib"]]
+            + [r["psnr_vs_first"] if math.isfinite(r["psnr_vs_first"]) else "identical"]
+            for r in infer
+        ]
+        out += [markdown_table(INFER_HEADERS, rows), ""]
+    if train:
+        out += ["## Framework overhead (same batch, no loader)", ""]
+        first = train[0]["srzoo_ms"]
+        rows = [
+            [r["variant"], r["srzoo_ms"], r["bare_ms"], r["ratio"], first / r["srzoo_ms"]]
+            for r in train
+        ]
+        out += [markdown_table(OVERHEAD_HEADERS, rows), ""]
+    out += ["## Summary", ""] + [f"- {line}" for line in _summary(train, infer)]
+    return "\n".join(out) + "\n"
+
+
+def run_speed_benchmark(opts: SpeedOptions) -> Path:
+    """Run the benchmark described by ``opts``; write ``opts.out`` (+ ``.json``)."""
+    import srzoo.engine  # noqa: F401  (optimizer wrappers, hooks)
+    import srzoo.models  # noqa: F401
+
+    if opts.threads:
+        torch.set_num_threads(opts.threads)
+    device = torch.device(opts.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    cfg, notes = prepare_config(opts)
+    scale = _scale(cfg)
+    meta = dict(target=opts.target, machine=machine_description(device), notes=notes)
+    meta["load_before"] = load_average()
+    train = _train_rows(cfg, opts, device, scale, notes) if opts.train else []
+    tile = opts.tile or max(16, opts.infer_size // 2)
+    meta["infer"] = (
+        f"LR {opts.infer_size}x{opts.infer_size} -> x{scale}, tile {tile} + overlap "
+        f"{opts.tile_overlap}, median of {opts.repeats}"
+    )
+    threads = torch.get_num_threads()
+    infer = _infer_rows(cfg, opts, device, scale, threads) if opts.infer else []
+    meta["load_after"] = load_average()
+    path = Path(opts.out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(meta, train, infer))
+    data = dict(meta=meta, train=train, infer=infer)
+    path.with_suffix(".json").write_text(json.dumps(data, indent=1, default=str))
+    return path
