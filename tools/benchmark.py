@@ -39,7 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, help="training batch (config's)")
     p.add_argument("--gt-size", type=int, help="GT patch side (config's)")
     p.add_argument("--train-variants", help="e.g. fp32,bf16,fp32+cl,bf16+cl")
-    p.add_argument("--infer-variants", help="e.g. fp32,bf16+cl,fp32+compile,fp32+tile")
+    p.add_argument("--infer-variants", help="e.g. fp32,bf16+cl,fp32+compile,fp32+tile128")
     p.add_argument("--infer-size", type=int, help="LR side of the inference input (128)")
     p.add_argument("--tile", type=int, help="tile side in LR pixels (infer-size / 2)")
     p.add_argument("--tile-overlap", type=int, help="tile context in LR pixels (32)")

@@ -23,14 +23,15 @@ class Variant:
         dtype (str | None): ``'bfloat16'``, ``'float16'`` or None (float32).
         channels_last (bool): ``cl``: channels-last weights and inputs.
         compile (bool): ``compile``: ``torch.compile``.
-        tile (bool): ``tile``: tiled inference (inference only).
+        tile (int): ``tile``: tiled inference with the run's tile size (-1), ``tile128``:
+            with 128-pixel tiles; 0: whole images (inference only).
     """
 
     name: str
     dtype: Optional[str] = None
     channels_last: bool = False
     compile: bool = False
-    tile: bool = False
+    tile: int = 0
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -39,12 +40,14 @@ class Variant:
 
 
 def parse_variant(text: str) -> Variant:
-    """Parse ``'bf16+cl'``-style text: one of fp32/bf16/fp16 plus any of cl, compile, tile.
+    """Parse ``'bf16+cl'``-style text: one of fp32/bf16/fp16 plus any of cl, compile, tile[N].
 
     Raises:
         ValueError: An unknown token, or no precision token.
     """
     tokens = [t.strip().lower() for t in text.split("+") if t.strip()]
+    tiles = [t for t in tokens if re.fullmatch(r"tile\d+", t)]
+    tokens = [t for t in tokens if t not in tiles] + (["tile"] if tiles else [])
     dtypes = [t for t in tokens if t in DTYPE_TOKENS]
     unknown = [t for t in tokens if t not in DTYPE_TOKENS and t not in FLAG_TOKENS]
     if unknown or len(dtypes) != 1:
@@ -58,7 +61,7 @@ def parse_variant(text: str) -> Variant:
         dtype=DTYPE_TOKENS[dtypes[0]],
         channels_last=flags["cl"],
         compile=flags["compile"],
-        tile=flags["tile"],
+        tile=int(tiles[0][4:]) if tiles else -flags["tile"],
     )
 
 

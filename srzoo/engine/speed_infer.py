@@ -106,7 +106,7 @@ def run_variant(spec: dict) -> dict:
     torch.set_num_threads(spec["threads"])
     device = torch.device(spec["device"])
     variant, model, x = _prepare(spec, device)
-    tile = spec["tile"] if variant.tile else 0
+    tile = spec["tile"] if variant.tile == -1 else variant.tile
 
     def call() -> torch.Tensor:
         return tiled_forward(

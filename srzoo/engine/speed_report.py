@@ -175,9 +175,10 @@ def _summary(train: list[dict], infer: list[dict]) -> list[str]:
         worst = max(r["data_ms"] / r["iter_ms"] for r in train if r["iter_ms"])
         lines.append(f"data time: at most {100 * worst:.1f}% of the iteration")
     infer_by = {r["variant"]: r for r in infer}
-    if "fp32" in infer_by and "fp32+tile" in infer_by:
-        ratio = infer_by["fp32+tile"]["ms"] / infer_by["fp32"]["ms"]
-        lines.append(f"tiled / untiled inference time (fp32): {ratio:.2f}x")
+    for name in [n for n in infer_by if n.startswith("fp32+tile")]:
+        if "fp32" in infer_by:
+            ratio = infer_by[name]["ms"] / infer_by["fp32"]["ms"]
+            lines.append(f"{name} / fp32 (untiled) inference time: {ratio:.2f}x")
     return lines
 
 

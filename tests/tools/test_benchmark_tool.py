@@ -87,7 +87,8 @@ def test_inference_variant_runs_in_its_own_process():
 
 def test_variants_parse_and_reject_typos():
     v = parse_variant("bf16+cl+compile")
-    assert (v.dtype, v.channels_last, v.compile, v.tile) == ("bfloat16", True, True, False)
+    assert (v.dtype, v.channels_last, v.compile, v.tile) == ("bfloat16", True, True, 0)
+    assert parse_variant("fp32+tile").tile == -1 and parse_variant("fp32+tile96").tile == 96
     assert [x.name for x in parse_variants("fp32, fp16+tile")] == ["fp32", "fp16+tile"]
     for bad in ("bf16+fp32", "cl", "bf16+channels_last"):
         with pytest.raises(ValueError, match="bad variant"):
