@@ -40,4 +40,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from srzoo.utils.user_errors import run_tool
+
+    run_tool(main)

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional, Sequence, Tuple
 
 from mmengine.registry import Registry
 
-from srzoo.utils.registry_hint import check_keys, unknown_type_message
+from srzoo.utils.registry_hint import UnknownTypeError, check_keys, unknown_type_message
 
 
 def _lookup(registries: Iterable[Registry], name: str) -> Tuple[Optional[Registry], Any]:
@@ -36,7 +36,7 @@ def check_part(cfg: Any, path: str, registry: Registry, nested: Sequence[Registr
         return
     _, obj = _lookup([registry], cfg["type"])
     if obj is None:
-        raise KeyError(f"{path}.type: {unknown_type_message(registry, cfg['type'])}")
+        raise UnknownTypeError(f"{path}.type: {unknown_type_message(registry, cfg['type'])}")
     check_keys(obj, cfg, path)
     for key, value in cfg.items():
         items = enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]

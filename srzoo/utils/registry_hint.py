@@ -33,6 +33,13 @@ class ConfigKeyError(TypeError):
     """A config key that the class it configures does not take."""
 
 
+class UnknownTypeError(KeyError):
+    """A config ``type`` that no registry knows; the message suggests the nearest names."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def accepted_keys(obj: Any) -> Optional[List[str]]:
     """Keyword arguments ``obj`` (a class or function) takes; None if it takes ``**kwargs``."""
     target = obj.__init__ if isinstance(obj, type) else obj
@@ -89,6 +96,6 @@ class HintingRegistry(Registry):
             self.import_from_location()
             obj = self.get(obj_type)
             if obj is None:
-                raise KeyError(unknown_type_message(self, obj_type))
+                raise UnknownTypeError(unknown_type_message(self, obj_type))
             check_keys(obj, cfg)
         return super().build(cfg, *args, **kwargs)
