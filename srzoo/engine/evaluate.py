@@ -15,12 +15,8 @@ from mmengine.dist import all_gather_object, is_main_process
 from mmengine.evaluator import Evaluator
 from mmengine.runner import Runner
 
+from srzoo.evaluation.metrics import to_uint8_hwc
 from srzoo.evaluation.tables import bicubic_baseline
-
-
-def to_hwc_uint8(img: torch.Tensor) -> np.ndarray:
-    """(C, H, W) float tensor in [0, 255] -> (H, W, C) uint8 array, rounded like MATLAB."""
-    return img.detach().float().round().clamp(0, 255).byte().permute(1, 2, 0).cpu().numpy()
 
 
 def save_outputs(samples: list, folder: Path) -> None:
@@ -28,7 +24,7 @@ def save_outputs(samples: list, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for sample in samples:
         name = sample.metainfo.get("img_name", "image")
-        img = to_hwc_uint8(sample.pred_img)
+        img = to_uint8_hwc(sample.pred_img)
         cv2.imwrite(str(folder / f"{name}.png"), img[..., ::-1] if img.shape[2] == 3 else img)
 
 
@@ -36,8 +32,8 @@ def bicubic_row(batch: dict, scale: int, crop_border: int) -> list[dict]:
     """Bicubic-baseline metrics for every image of a packed (not preprocessed) batch."""
     rows = []
     for lq, sample in zip(batch["inputs"], batch["data_samples"]):
-        gt = to_hwc_uint8(sample.gt_img)
-        rows.append(bicubic_baseline(to_hwc_uint8(lq), gt, scale, crop_border))
+        gt = to_uint8_hwc(sample.gt_img)
+        rows.append(bicubic_baseline(to_uint8_hwc(lq), gt, scale, crop_border))
     return rows
 
 

@@ -5,9 +5,9 @@ from typing import Any, Optional, Sequence
 
 import cv2
 import numpy as np
-import torch
 from mmengine.hooks import Hook
 
+from srzoo.evaluation.metrics import to_uint8_hwc
 from srzoo.registry import HOOKS
 
 
@@ -16,18 +16,6 @@ def _field(sample: Any, key: str) -> Any:
     if isinstance(sample, dict):
         return sample.get(key)
     return getattr(sample, key, None) if sample is not None else None
-
-
-def to_uint8_hwc(img: Any) -> np.ndarray:
-    """Convert a (C, H, W) tensor on [0, 255] to an (H, W, C) uint8 array (rounded)."""
-    if isinstance(img, dict) and "data" in img:
-        img = img["data"]
-    if isinstance(img, torch.Tensor):
-        img = img.detach().cpu().float().numpy()
-    img = np.asarray(img, dtype=np.float64)
-    if img.ndim == 4:
-        img = img[0]
-    return np.clip(np.round(img.transpose(1, 2, 0)), 0, 255).astype(np.uint8)
 
 
 def side_by_side(lr: np.ndarray, sr: np.ndarray, gt: Optional[np.ndarray]) -> np.ndarray:

@@ -16,18 +16,12 @@ def load_restorer_weights(model: nn.Module, path: str) -> None:
     """
     from srzoo.apis.convert import to_basicsr
     from srzoo.engine.checkpoint import load_checkpoint_file
+    from srzoo.models.restorers.pretrained import load_into
 
     ckpt = load_checkpoint_file(path)
     generator = to_basicsr(ckpt, prefix="generator")
-    _load(model.generator, generator, path, "generator")
+    load_into(model.generator, generator, f"{path}: its weights do not fit the config's generator")
     if getattr(model, "generator_ema", None) is not None:
         ema = to_basicsr(ckpt, prefix="generator_ema") or generator
-        _load(model.generator_ema, ema, path, "generator_ema")
-
-
-def _load(module: nn.Module, state_dict: dict, path: str, name: str) -> None:
-    target = getattr(module, "module", module)
-    try:
-        target.load_state_dict(state_dict, strict=True)
-    except RuntimeError as err:
-        raise RuntimeError(f"{path}: its weights do not fit the config's {name}: {err}") from None
+        context = f"{path}: its weights do not fit the config's generator_ema"
+        load_into(model.generator_ema, ema, context)

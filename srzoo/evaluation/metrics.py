@@ -48,6 +48,11 @@ def quantize(img: np.ndarray) -> np.ndarray:
     return np.clip(np.round(img), 0, 255).astype(np.uint8)
 
 
+def to_uint8_hwc(img: Any) -> np.ndarray:
+    """(C, H, W) tensor/array on [0, 255] (or its ``to_dict()`` form) -> (H, W, C) uint8."""
+    return quantize(to_hwc_array(img))
+
+
 def _field(sample: Any, key: str) -> Any:
     """Read ``key`` from a data sample that may be a dict or a ``BaseDataElement``."""
     if isinstance(sample, dict):

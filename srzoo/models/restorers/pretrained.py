@@ -34,10 +34,15 @@ def load_pretrained(module: nn.Module, path: str, prefix: str = "generator", str
     from srzoo.engine.checkpoint import load_checkpoint_file
 
     state_dict = to_basicsr(load_checkpoint_file(resolve_checkpoint(path)), prefix=prefix)
+    name = type(getattr(module, "module", module)).__name__
+    load_into(module, state_dict, f"cannot initialise {name} from {path}", strict=strict)
+
+
+def load_into(module: nn.Module, state_dict: dict, context: str, strict: bool = True) -> None:
+    """``load_state_dict`` into ``module`` (unwrapped from DDP); a mismatch raises
+    ``RuntimeError`` starting with ``context`` (which names the file)."""
     target = getattr(module, "module", module)
     try:
         target.load_state_dict(state_dict, strict=strict)
     except RuntimeError as err:
-        raise RuntimeError(
-            f"cannot initialise {type(target).__name__} from {path}: {err}"
-        ) from None
+        raise RuntimeError(f"{context}: {err}") from None
