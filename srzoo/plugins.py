@@ -7,6 +7,9 @@ A plugin package declares, in its packaging metadata::
 
 Importing the named module runs its ``@BACKBONES.register_module()`` decorators,
 so the class is then buildable by ``type`` from any config, with no edit to srzoo.
+Plugins are imported when an srzoo registry is first searched (:func:`ensure_plugins`,
+called by :class:`~srzoo.utils.registry_hint.HintingRegistry`) or when a command starts,
+never as a side effect of importing an srzoo package.
 """
 
 import warnings
@@ -14,6 +17,7 @@ from importlib.metadata import entry_points
 
 GROUP = "srzoo.plugins"
 _loaded: dict[str, str] = {}
+_scanned = False
 
 
 def load_plugins() -> dict[str, str]:
@@ -37,3 +41,11 @@ def load_plugins() -> dict[str, str]:
             continue
         _loaded[ep.name] = ep.value
     return dict(_loaded)
+
+
+def ensure_plugins() -> None:
+    """:func:`load_plugins` once per process (later calls return at once)."""
+    global _scanned
+    if not _scanned:
+        _scanned = True  # set first: a plugin that searches a registry must not re-enter
+        load_plugins()

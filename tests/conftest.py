@@ -1,4 +1,4 @@
-"""Shared test fixtures: the repo root, ../shared, and a quiet single-threaded torch."""
+"""Shared test fixtures: the repo root, the vendored reference values, single-threaded torch."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_ROOT.parent / "shared"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 torch.set_num_threads(1)
 
@@ -19,8 +19,5 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    """``../shared/fixtures``: reference values from BasicSR (see its README)."""
-    path = SHARED_DIR / "fixtures"
-    if not path.is_dir():
-        pytest.fail(f"reference fixtures not found at {path}; CI clones srzoo beside shared/")
-    return path
+    """``tests/fixtures``: reference values from BasicSR and ``lpips`` (see its README)."""
+    return FIXTURES_DIR

@@ -1,13 +1,6 @@
-"""Convert a generator checkpoint in any supported layout to BasicSR .pth or safetensors.
+"""Shim for ``srzoo convert``, kept for MMEditing habits (``srzoo convert --help``)."""
 
-Thin wrapper around ``srzoo convert``; run with ``--help`` for the options.
-"""
-
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from srzoo.cli import tool_main  # noqa: E402
+from srzoo.cli import tool_main
 
 if __name__ == "__main__":
-    sys.exit(tool_main("convert"))
+    raise SystemExit(tool_main("convert"))

@@ -1,13 +1,6 @@
-"""Export a generator checkpoint to safetensors (with metadata) or ONNX (verified).
+"""Shim for ``srzoo export``, kept for MMEditing habits (``srzoo export --help``)."""
 
-Thin wrapper around ``srzoo export``; run with ``--help`` for the options.
-"""
-
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from srzoo.cli import tool_main  # noqa: E402
+from srzoo.cli import tool_main
 
 if __name__ == "__main__":
-    sys.exit(tool_main("export"))
+    raise SystemExit(tool_main("export"))

@@ -1,13 +1,6 @@
-"""ESRGAN network interpolation: (1 - alpha) * PSNR generator + alpha * GAN generator.
+"""Shim for ``srzoo interpolate``, kept for MMEditing habits (``srzoo interpolate --help``)."""
 
-Thin wrapper around ``srzoo interpolate``; run with ``--help`` for the options.
-"""
-
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from srzoo.cli import tool_main  # noqa: E402
+from srzoo.cli import tool_main
 
 if __name__ == "__main__":
-    sys.exit(tool_main("interpolate"))
+    raise SystemExit(tool_main("interpolate"))

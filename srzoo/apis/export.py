@@ -9,8 +9,6 @@
   on random inputs of two sizes before the file is kept.
 """
 
-import ast
-import json
 import os
 import tempfile
 import warnings
@@ -19,76 +17,18 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-import srzoo
-from srzoo.apis.convert import Source, load_generator_and_arch
-from srzoo.engine.checkpoint import METADATA_KEY, load_checkpoint_file, save_checkpoint_atomic
+from srzoo.apis.convert import load_generator_and_arch
+from srzoo.apis.metadata import generator_metadata
+from srzoo.arch import PaddedGenerator, SRArch
+from srzoo.checkpoint import METADATA_KEY, save_checkpoint_atomic
+from srzoo.checkpoint.weights import Source, read_source
+from srzoo.errors import MissingDependencyError, UsageError, WeightsError
 
 PathLike = Union[str, os.PathLike]
 FORMATS = ("pth", "safetensors", "onnx")
 ONNX_HINT = "ONNX export needs the optional packages onnx and onnxruntime: pip install srzoo[onnx]"
-
-
-def generator_metadata(
-    arch: Mapping[str, Any], config_text: Optional[str] = None
-) -> Dict[str, str]:
-    """String metadata describing a generator, as written into safetensors headers.
-
-    Args:
-        arch: Backbone config, ``dict(type=..., **constructor_args)``.
-        config_text: Training config text to embed. Default: None.
-
-    Returns:
-        ``{"arch", "arch_args" (JSON), "scale", "srzoo_version"[, "config"]}``.
-    """
-    args = {k: v for k, v in arch.items() if k != "type"}
-    meta = {
-        "format": "pt",
-        "arch": str(arch["type"]),
-        "arch_args": json.dumps(args, sort_keys=True),
-        "scale": str(args.get("upscale_factor", "")),
-        "srzoo_version": srzoo.__version__,
-    }
-    if config_text:
-        meta["config"] = config_text
-    return meta
-
-
-def _literal(node: ast.AST) -> Any:
-    """Evaluate a config node made of literals and ``dict(...)`` calls, without exec."""
-    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "dict" and not node.args:
-        return {kw.arg: _literal(kw.value) for kw in node.keywords}
-    return ast.literal_eval(node)
-
-
-def arch_from_metadata(meta: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
-    """The generator config named by checkpoint metadata, if any.
-
-    Args:
-        meta: safetensors metadata (``arch`` type name and ``arch_args`` JSON, as
-            :mod:`srzoo.apis.export` writes) or an mmengine checkpoint's ``meta``
-            (``arch`` dict, or ``cfg`` text whose ``generator=dict(...)`` is parsed, never run).
-
-    Returns:
-        ``dict(type=..., **args)``, or None if the metadata names no architecture.
-    """
-    arch = meta.get("arch")
-    if isinstance(arch, Mapping) and "type" in arch:
-        return dict(arch)
-    if isinstance(arch, str) and arch:
-        return dict(type=arch, **json.loads(meta.get("arch_args") or "{}"))
-    cfg = meta.get("cfg")
-    if isinstance(cfg, str) and "generator" in cfg:
-        try:
-            for node in ast.walk(ast.parse(cfg)):
-                if isinstance(node, ast.keyword) and node.arg == "generator":
-                    value = _literal(node.value)
-                    return value if isinstance(value, dict) and "type" in value else None
-        except (SyntaxError, ValueError, TypeError):
-            return None
-    return None
 
 
 def export_pth(source: Source, out: PathLike, *, arch: Optional[Mapping[str, Any]] = None) -> Path:
@@ -119,39 +59,20 @@ def export_safetensors(
     """
     out = Path(out)
     if out.suffix != ".safetensors":
-        raise ValueError(f"safetensors output must end in .safetensors, got {out}")
-    obj = load_checkpoint_file(source) if isinstance(source, (str, os.PathLike)) else source
+        raise UsageError(f"safetensors output must end in .safetensors, got {out}")
+    obj, name = read_source(source)
     meta = obj.get("meta") if isinstance(obj, Mapping) else None
     if config_text is None and isinstance(meta, Mapping) and isinstance(meta.get("cfg"), str):
         config_text = meta["cfg"]  # the training config an srzoo checkpoint carries
     try:
         model, cfg = load_generator_and_arch(obj, arch=arch)
-    except ValueError as err:
-        raise ValueError(f"{source}: {err}" if obj is not source else str(err)) from err
+    except WeightsError as err:
+        raise WeightsError(str(err).replace("the given state dict", name, 1)) from err
     tensors: Dict[str, Any] = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    tensors[METADATA_KEY] = generator_metadata(cfg, config_text)
+    written = model.arch_config if isinstance(model, SRArch) else cfg  # exact constructor args
+    tensors[METADATA_KEY] = generator_metadata(written, config_text)
     save_checkpoint_atomic(tensors, out)
     return out
-
-
-class _PadToMultiple(nn.Module):
-    """Reflect-pad H and W to a multiple of ``multiple``, run ``model``, crop the output.
-
-    Traced into the ONNX graph, so pixel-unshuffle generators (Real-ESRGAN x2 / x1) accept
-    any size of at least ``multiple`` pixels. (N, C, H, W) -> (N, C, sH, sW).
-    """
-
-    def __init__(self, model: nn.Module, multiple: int, scale: int) -> None:
-        super().__init__()
-        self.model, self.multiple, self.scale = model, multiple, scale
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Pad, super-resolve, crop back to ``scale`` times the input size."""
-        h, w = x.shape[-2], x.shape[-1]
-        m = self.multiple
-        x = F.pad(x, (0, m - 1, 0, m - 1), mode="reflect")
-        x = x[..., : (h + m - 1) // m * m, : (w + m - 1) // m * m]
-        return self.model(x)[..., : h * self.scale, : w * self.scale]
 
 
 def _import_onnx() -> Tuple[Any, Any]:
@@ -159,7 +80,7 @@ def _import_onnx() -> Tuple[Any, Any]:
         import onnx
         import onnxruntime
     except ImportError as err:
-        raise ImportError(ONNX_HINT) from err
+        raise MissingDependencyError(ONNX_HINT) from err
     return onnx, onnxruntime
 
 
@@ -243,10 +164,9 @@ def export_onnx(
         RuntimeError: The exported graph does not match PyTorch.
     """
     _import_onnx()
-    model, cfg = load_generator_and_arch(source, arch=arch)
-    unshuffle = getattr(model, "unshuffle", 1)
-    if isinstance(unshuffle, int) and unshuffle > 1:
-        model = _PadToMultiple(model, unshuffle, int(cfg["upscale_factor"])).eval()
+    model, _ = load_generator_and_arch(source, arch=arch)
+    if isinstance(model, SRArch) and model.input_multiple(model.scale) > 1:
+        model = PaddedGenerator(model).eval()  # pad-then-crop traced into the graph
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
@@ -273,5 +193,5 @@ def export_checkpoint(
     """Export to ``fmt`` (``"pth"``, ``"safetensors"`` or ``"onnx"``); kwargs go to the exporter."""
     exporters = {"pth": export_pth, "safetensors": export_safetensors, "onnx": export_onnx}
     if fmt not in exporters:
-        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+        raise UsageError(f"format must be one of {FORMATS}, got {fmt!r}")
     return exporters[fmt](source, out, arch=arch, **kwargs)

@@ -16,8 +16,11 @@ from torch import nn
 
 from srzoo.apis.convert import load_generator
 from srzoo.apis.tiling import Progress, tiled_forward
+from srzoo.arch import PaddedGenerator, SRArch
+from srzoo.datasets.image_io import decode_image, read_file_bytes
+from srzoo.errors import UsageError
+from srzoo.utils.names import precision_dtype
 
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 _MAXVAL = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
@@ -27,12 +30,9 @@ def resolve_dtype(dtype: Union[str, torch.dtype], device: torch.device) -> torch
     Raises:
         ValueError: For an unknown name, or fp16 on a non-CUDA device.
     """
-    if isinstance(dtype, str):
-        if dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
-        dtype = DTYPES[dtype]
+    dtype = precision_dtype(dtype)
     if dtype == torch.float16 and device.type != "cuda":
-        raise ValueError(f"fp16 inference needs a CUDA device, got {device}; use bf16 or fp32")
+        raise UsageError(f"fp16 inference needs a CUDA device, got {device}; use bf16 or fp32")
     return dtype
 
 
@@ -43,7 +43,7 @@ def generator_from_config(config: Union[str, os.PathLike]) -> dict:
     model = Config.fromfile(str(config)).model
     generator = model.get("generator", model)
     if "type" not in generator:
-        raise ValueError(f"{config}: model.generator has no 'type'")
+        raise UsageError(f"{config}: model.generator has no 'type'")
     return dict(generator)
 
 
@@ -61,7 +61,10 @@ class Upscaler:
             grey image) or ``"bicubic"``. A fully opaque alpha is just filled. Default: "model".
 
     Attributes:
-        scale: The upscale factor, from ``model.upscale_factor`` or a probe run.
+        scale: The upscale factor: the contract's (:class:`srzoo.arch.SRArch`), or for
+            another module a probe run's.
+        align: The input multiple of the contract at that scale (1 for other modules);
+            inputs are padded to it and tiles aligned to it.
     """
 
     def __init__(
@@ -75,14 +78,16 @@ class Upscaler:
         alpha_mode: str = "model",
     ) -> None:
         if alpha_mode not in ("model", "bicubic"):
-            raise ValueError(f"alpha_mode must be 'model' or 'bicubic', got {alpha_mode!r}")
+            raise UsageError(f"alpha_mode must be 'model' or 'bicubic', got {alpha_mode!r}")
         if tile < 0 or tile_overlap < 0:
-            raise ValueError(f"tile and tile_overlap must be >= 0, got {tile}, {tile_overlap}")
+            raise UsageError(f"tile and tile_overlap must be >= 0, got {tile}, {tile_overlap}")
         self.device = torch.device(device)
         self.dtype = resolve_dtype(dtype, self.device)
         self.model = model.eval().to(device=self.device, dtype=self.dtype)
         self.tile, self.tile_overlap, self.alpha_mode = tile, tile_overlap, alpha_mode
-        self.scale = self._detect_scale()
+        self.scale, self.align = self._contract(self.model)
+        # any input size: pad to the contract's multiple, run, crop (the same as ONNX does)
+        self._net = PaddedGenerator(self.model) if self.align > 1 else self.model
 
     @classmethod
     def from_checkpoint(
@@ -103,19 +108,19 @@ class Upscaler:
         arch = generator_from_config(config) if config is not None else None
         return cls(load_generator(path, arch=arch), **kwargs)
 
-    def _detect_scale(self) -> int:
-        scale = getattr(self.model, "upscale_factor", None)
-        if isinstance(scale, int):
-            return scale
+    def _contract(self, model: nn.Module) -> tuple[int, int]:
+        """(scale, input multiple) from the contract; a probe run for another module."""
+        if isinstance(model, SRArch):
+            return model.scale, model.input_multiple(model.scale)
         probe = torch.zeros(1, 3, 8, 8, device=self.device, dtype=self.dtype)
         with torch.no_grad():
-            return int(self.model(probe).shape[-1] // 8)
+            return int(model(probe).shape[-1] // 8), 1
 
     def _run(self, rgb: np.ndarray, progress: Optional[Progress]) -> np.ndarray:
         """(H, W, 3) float32 in [0, 1] -> (sH, sW, 3) float32 in [0, 1]."""
         x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None]
         out = tiled_forward(
-            self.model,
+            self._net,
             x,
             scale=self.scale,
             tile=self.tile,
@@ -123,6 +128,7 @@ class Upscaler:
             device=self.device,
             dtype=self.dtype,
             progress=progress,
+            align=self.align,
         )
         return out[0].clamp_(0, 1).permute(1, 2, 0).numpy()
 
@@ -153,14 +159,15 @@ class Upscaler:
             (sH, sW) or (sH, sW, C): same dtype, channel count and order as ``img``.
 
         Raises:
-            TypeError: For a non-array or an unsupported dtype.
-            ValueError: For an unsupported shape.
+            TypeError: For a non-array.
+            UsageError: For an unsupported dtype or shape (a ``ValueError``).
         """
-        if not isinstance(img, np.ndarray) or img.dtype not in _MAXVAL:
-            kind = img.dtype if isinstance(img, np.ndarray) else type(img).__name__
-            raise TypeError(f"expected a uint8 or uint16 numpy image, got {kind}")
+        if not isinstance(img, np.ndarray):
+            raise TypeError(f"expected a uint8 or uint16 numpy image, got {type(img).__name__}")
+        if img.dtype not in _MAXVAL:
+            raise UsageError(f"expected a uint8 or uint16 image, got {img.dtype}")
         if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 2, 3, 4)):
-            raise ValueError(f"expected an (H, W) or (H, W, 1-4) image, got shape {img.shape}")
+            raise UsageError(f"expected an (H, W) or (H, W, 1-4) image, got shape {img.shape}")
         maxval = _MAXVAL[img.dtype]
         x = img.astype(np.float32) / maxval
         if x.ndim == 2:
@@ -190,8 +197,6 @@ class Upscaler:
             ImageReadError: ``src`` is missing, empty, corrupt or not an image.
             OSError: ``dst`` could not be written.
         """
-        from srzoo.datasets.image_io import decode_image, read_file_bytes
-
         img = decode_image(read_file_bytes(str(src)), cv2.IMREAD_UNCHANGED, str(src))
         channels = img.shape[2] if img.ndim == 3 else 1
         if channels in (3, 4):

@@ -17,9 +17,6 @@ from torch import nn
 Progress = Callable[[int, int], None]
 DeviceLike = Union[str, torch.device]
 
-# Tile origins and sizes are multiples of this, so pixel-unshuffle models (Real-ESRGAN x2 /
-# x1 group 2x2 / 4x4 pixels) see the same pixel groups in a tile as in the whole image.
-ALIGN = 4
 MIN_TILE = 16
 # RuntimeError texts of allocation failures: CUDA / MPS / XPU, and the CPU allocator.
 _OOM_MESSAGES = ("out of memory", "can't allocate memory")
@@ -134,6 +131,7 @@ def tiled_forward(
     dtype: torch.dtype = torch.float32,
     progress: Optional[Progress] = None,
     min_tile: int = MIN_TILE,
+    align: int = 1,
 ) -> torch.Tensor:
     """Run a super-resolution model over ``x`` tile by tile, blending the tiles seamlessly.
 
@@ -141,15 +139,20 @@ def tiled_forward(
         model: The generator, already on ``device`` in ``dtype`` and in eval mode.
         x: LR batch (N, C, H, W), on the CPU (it is never moved to the device whole).
         scale: The model's upscale factor s.
-        tile: Core tile size in LR pixels (rounded down to a multiple of 4); 0 or a
-            tile no smaller than the image runs one pass over the whole image. Default: 0.
-        overlap: LR pixels of context around each core (rounded down to a multiple of 4);
+        tile: Core tile size in LR pixels (rounded down to a multiple of ``align``); 0 or
+            a tile no smaller than the image runs one pass over the whole image. Default: 0.
+        overlap: LR pixels of context around each core (rounded down to a multiple of
+            ``align``);
             32 covers the receptive field of ESRGAN's RRDBNet to within 8-bit precision.
             Default: 32.
         device: Where each tile runs. Default: ``"cpu"``.
         dtype: Dtype each tile is cast to. Default: ``torch.float32``.
         progress: Called as ``progress(done, total)`` after each tile. Default: None.
         min_tile: Smallest tile tried before giving up on out-of-memory errors. Default: 16.
+        align: The model's input multiple (its contract's ``input_multiple``). Tile origins
+            and sizes are multiples of it, so a pixel-unshuffle model (Real-ESRGAN x2 / x1
+            groups 2x2 / 4x4 pixels) sees the same pixel groups in a tile as in the whole
+            image. Default: 1.
 
     Returns:
         SR batch (N, C_out, H * s, W * s), float32, on the CPU.
@@ -159,8 +162,8 @@ def tiled_forward(
     """
     device = torch.device(device)
     h, w = x.shape[-2:]
-    overlap = overlap // ALIGN * ALIGN
-    tile = _round_down(tile, ALIGN) if tile > 0 else max(h, w)
+    overlap = overlap // align * align
+    tile = _round_down(tile, align) if tile > 0 else max(h, w)
     while True:
         try:
             if tile >= max(h, w):
@@ -179,4 +182,4 @@ def tiled_forward(
                     f"out of memory on {device} even with {tile}x{tile} tiles; use a smaller "
                     "--tile-overlap, a lower-precision --dtype, or another device"
                 ) from err
-            tile = max(_round_down(min(tile, max(h, w)) // 2, ALIGN), min_tile)
+            tile = max(_round_down(min(tile, max(h, w)) // 2, align), min_tile)

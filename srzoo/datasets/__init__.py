@@ -5,11 +5,10 @@ Importing this package registers every dataset (``DATASETS``) and transform
 """
 
 from srzoo.datasets import transforms  # noqa: F401  (registers the transforms)
-from srzoo.datasets.image_io import ImageReadError
 from srzoo.datasets.imresize import imresize
-from srzoo.datasets.sample_check import DataCheckError
 from srzoo.datasets.samplers import ResumableInfiniteSampler
 from srzoo.datasets.sr_datasets import GTOnlyDataset, PairedImageDataset
+from srzoo.errors import DataCheckError, ImageReadError
 
 __all__ = [
     "DataCheckError",

@@ -14,7 +14,9 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-IMG_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+from srzoo.errors import ImageReadError
+from srzoo.utils.names import IMAGE_EXTENSIONS
+
 _MAGIC = {
     b"\x89PNG\r\n\x1a\n": "PNG",
     b"\xff\xd8\xff": "JPEG",
@@ -28,16 +30,9 @@ _TAIL = 256
 _LMDB_ENVS: Dict[Tuple[int, str], object] = {}
 
 
-class ImageReadError(OSError, ValueError):
-    """An image file is missing, empty, truncated, or not an image.
-
-    Subclasses both ``OSError`` and ``ValueError``, so either ``except`` catches it.
-    """
-
-
 def is_image_file(name: str) -> bool:
     """Whether ``name`` has an image extension srzoo reads (case-insensitive)."""
-    return name.lower().endswith(IMG_EXTENSIONS)
+    return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
 def sniff_format(head: bytes) -> Optional[str]:
@@ -166,7 +161,7 @@ def read_file_bytes(path: str) -> bytes:
     if not is_image_file(path):
         raise ImageReadError(
             f"Cannot read '{path}': unsupported file extension {Path(path).suffix!r} "
-            f"(supported: {', '.join(IMG_EXTENSIONS)})."
+            f"(supported: {', '.join(IMAGE_EXTENSIONS)})."
         )
     with open(path, "rb") as f:
         data = f.read()

@@ -12,14 +12,11 @@ header for the size) and reports, for one sample:
 
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from srzoo.datasets.image_io import ImageReadError, check_image_file, image_size
+from srzoo.datasets.image_io import check_image_file, image_size
+from srzoo.errors import ImageReadError
 
 Problem = Tuple[str, str]
 _LISTED = 10
-
-
-class DataCheckError(ValueError):
-    """Samples of a data set failed the start-up check; the message lists file and problem."""
 
 
 def crop_size(transforms: Iterable[Any]) -> Optional[int]:

@@ -23,8 +23,9 @@ from srzoo.datasets.folder_index import (
     resolve,
 )
 from srzoo.datasets.image_io import read_lmdb_keys
-from srzoo.datasets.sample_check import DataCheckError, crop_size, failure_message, sample_problems
+from srzoo.datasets.sample_check import crop_size, failure_message, sample_problems
 from srzoo.datasets.samplers import sample_rng
+from srzoo.errors import DataCheckError
 from srzoo.registry import DATASETS, TRANSFORMS
 
 PipelineCfg = Sequence[Union[dict, Callable]]

@@ -15,18 +15,19 @@ import torch
 from mmengine.optim import OptimWrapper
 from torch import nn
 
+from srzoo.errors import UsageError
 from srzoo.registry import OPTIM_WRAPPERS
+from srzoo.utils.names import precision_dtype
 
 LossScale = Union[str, float, dict, None]
-_DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def _resolve_dtype(dtype: Union[str, torch.dtype]) -> torch.dtype:
-    if isinstance(dtype, torch.dtype) and dtype in _DTYPES.values():
-        return dtype
-    if dtype not in _DTYPES:
-        raise ValueError(f"dtype must be 'bfloat16' or 'float16', got {dtype!r}")
-    return _DTYPES[dtype]
+    """A reduced precision (``bf16`` / ``bfloat16``, ``fp16`` / ``float16``) as a dtype."""
+    resolved = precision_dtype(dtype)
+    if resolved == torch.float32:
+        raise UsageError(f"dtype must be 'bfloat16' or 'float16', got {dtype!r}")
+    return resolved
 
 
 @OPTIM_WRAPPERS.register_module()

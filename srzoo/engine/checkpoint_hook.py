@@ -8,9 +8,10 @@ same arguments and
 * writes the new checkpoint first (atomically, through ``SRRunner.save_checkpoint``),
   then ``last_checkpoint`` atomically, and only then deletes checkpoints beyond
   ``max_keep_ckpts``;
-* removes temporary files left by a save that was killed;
-* adds the loop's train state (RNG states, data position) to every checkpoint, and gives
-  it back to the loop when a checkpoint is loaded, for an exact resume.
+* removes temporary files left by a save that was killed.
+
+The train state for an exact resume is not this hook's business: ``SRRunner`` saves and
+loads it with every checkpoint, whichever checkpoint hook is configured.
 """
 
 import os.path as osp
@@ -20,10 +21,8 @@ from typing import List, Optional
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
-from srzoo.engine.checkpoint import write_text_atomic
+from srzoo.checkpoint import write_text_atomic
 from srzoo.registry import HOOKS
-
-TRAIN_STATE_KEY = "train_state"
 
 
 @HOOKS.register_module()
@@ -41,18 +40,6 @@ class AtomicCheckpointHook(CheckpointHook):
         if is_main_process() and Path(self.out_dir).is_dir():
             for stale in Path(self.out_dir).glob(".*.tmp"):
                 stale.unlink(missing_ok=True)
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Add the train loop's state (RNG states, data position), when it has one."""
-        loop = getattr(runner, "_train_loop", None)
-        if hasattr(loop, "train_state"):
-            checkpoint[TRAIN_STATE_KEY] = loop.train_state()
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Hand the checkpoint's train state to the loop; it applies it when resuming."""
-        loop = getattr(runner, "_train_loop", None)
-        if hasattr(loop, "resume_state"):
-            loop.resume_state = checkpoint.get(TRAIN_STATE_KEY)
 
     def _rotate(self, runner, step: int) -> List[str]:
         """Record ``step`` among the kept checkpoints; return the paths that fall out."""

@@ -7,6 +7,7 @@ from mmengine.hooks import Hook
 from torch import nn
 
 from srzoo.registry import HOOKS
+from srzoo.utils.wrappers import unwrap
 
 
 @torch.no_grad()
@@ -57,12 +58,10 @@ class GeneratorEMAHook(Hook):
         self, runner, batch_idx: int, data_batch: Optional[dict] = None, outputs=None
     ) -> None:
         """Blend the generator into ``generator_ema``."""
-        model = getattr(runner.model, "module", runner.model)
+        model = unwrap(runner.model)
         if getattr(model, "generator_ema", None) is None:
             raise RuntimeError("GeneratorEMAHook needs a restorer built with ema=True")
         if (runner.iter + 1) % self.interval:
             return
         momentum = 0.0 if runner.iter < self.start_iter else self.momentum
-        ema_update(
-            model.generator_ema, getattr(model.generator, "module", model.generator), momentum
-        )
+        ema_update(model.generator_ema, unwrap(model.generator), momentum)

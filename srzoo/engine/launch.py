@@ -14,7 +14,9 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
+from srzoo.errors import UsageError
 from srzoo.utils.config_check import check_config
+from srzoo.utils.names import AUTOCAST_PRECISIONS, precision_dtype
 
 __all__ = ["DictAction", "load_config", "setup_launcher", "apply_amp"]
 
@@ -79,9 +81,9 @@ def apply_amp(cfg: Config, dtype: Optional[str]) -> None:
     """
     if not dtype:
         return
-    if dtype not in ("bf16", "fp16"):
-        raise ValueError(f"--amp takes bf16 or fp16, got {dtype!r}")
-    torch_dtype = "bfloat16" if dtype == "bf16" else "float16"
+    if dtype not in AUTOCAST_PRECISIONS:
+        raise UsageError(f"--amp takes {' or '.join(AUTOCAST_PRECISIONS)}, got {dtype!r}")
+    torch_dtype = str(precision_dtype(dtype)).replace("torch.", "")
     optim = cfg.optim_wrapper
     wrappers = (
         [optim] if "optimizer" in optim else [v for k, v in optim.items() if k != "constructor"]

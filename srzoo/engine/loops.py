@@ -20,7 +20,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from srzoo.engine.resume import capture_rng, preserved_rng, restore_rng
-from srzoo.models.restorers.nonfinite import NonFiniteLossError
+from srzoo.errors import NonFiniteLossError
 from srzoo.registry import LOOPS
 
 
@@ -45,8 +45,6 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
     ) -> None:
         super().__init__(runner, dataloader, max_iters, val_begin, val_interval, dynamic_intervals)
         self.batches_read = 0
-        # Set by SRRunner.resume from the checkpoint; applied when the loop starts.
-        self.resume_state: Optional[dict] = None
 
     def _resumable_sampler(self):
         sampler = getattr(self.dataloader, "sampler", None)
@@ -63,7 +61,8 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
 
     def _continue(self) -> None:
         """Put the data stream and the RNGs where the checkpoint left them."""
-        state, sampler = self.resume_state or {}, self._resumable_sampler()
+        state = getattr(self.runner, "resumed_train_state", None) or {}
+        sampler = self._resumable_sampler()
         if sampler is not None and "sampler" in state:
             sampler.load_state_dict(state["sampler"])
             self.dataloader_iterator = _InfiniteDataloaderIterator(self.dataloader)

@@ -6,6 +6,7 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
 
 from srzoo.registry import OPTIM_WRAPPER_CONSTRUCTORS
+from srzoo.utils.wrappers import unwrap
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -37,7 +38,7 @@ class MultiOptimWrapperConstructor:
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
         """Build the wrappers for ``model`` (possibly wrapped in DDP)."""
-        model = getattr(model, "module", model)
+        model = unwrap(model)
         wrappers = {}
         for name, cfg in self.part_cfgs.items():
             part = getattr(model, name, None)

@@ -15,12 +15,8 @@ import numpy as np
 import torch
 from mmengine.logging import print_log
 
-from srzoo.engine.checkpoint import (
-    CorruptCheckpointError,
-    PathLike,
-    UnsafeCheckpointError,
-    load_checkpoint_file,
-)
+from srzoo.checkpoint.io import PathLike, load_checkpoint_file
+from srzoo.errors import CorruptCheckpointError, UnsafeCheckpointError
 
 
 def capture_rng() -> dict:

@@ -1,72 +1,55 @@
-"""srzoo's Runner: mmengine's, with srzoo's checkpoint I/O underneath.
+"""srzoo's Runner: mmengine's, with srzoo's checkpoint I/O and the exact-resume train state.
 
 mmengine's Runner writes checkpoints non-atomically, loads them with
 ``torch.load(weights_only=False)`` and, on auto-resume, trusts ``last_checkpoint``
-blindly (DESIGN.md, "Known traps"). :class:`SRRunner` changes exactly those three things:
+blindly (DESIGN.md, "Known traps"). :class:`SRRunner` changes exactly those things, and
+carries the train loop's state (RNG states, data position) in its own save and load, so
+an exact resume does not depend on which checkpoint hook is configured:
 
-* :meth:`SRRunner.save_checkpoint` builds the same checkpoint dict as mmengine and
-  writes it with :func:`~srzoo.engine.checkpoint.save_checkpoint_atomic`;
+* :meth:`SRRunner.save_checkpoint` builds the same checkpoint dict as mmengine, adds the
+  loop's ``train_state``, and writes it with :func:`srzoo.checkpoint.save_checkpoint_atomic`;
 * :meth:`SRRunner.load_checkpoint` (and so ``resume`` and ``load_from``) reads through
-  :func:`~srzoo.engine.checkpoint.load_checkpoint_file` (``weights_only=True``) and loads
-  with torch's ``load_state_dict`` (:func:`load_into_model`: mmengine's loader misses
-  the weights of DDP-wrapped GAN parts);
+  :func:`srzoo.checkpoint.load_weights` (``weights_only=True``), which calls torch's
+  ``load_state_dict`` (mmengine's loader misses the weights of DDP-wrapped GAN parts), and
+  keeps the checkpoint's train state in :attr:`SRRunner.resumed_train_state` for the loop;
 * ``resume='auto'`` (``resume=True`` without ``load_from``) takes the newest checkpoint
   that loads (:func:`~srzoo.engine.resume.latest_valid_checkpoint`).
 """
 
-import re
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import mmengine
 from mmengine.dist import master_only
-from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import weights_to_cpu
 from mmengine.utils import apply_to
-from torch import nn
 
-from srzoo.engine.checkpoint import METADATA_KEY, load_checkpoint_file, save_checkpoint_atomic
+from srzoo.checkpoint import load_checkpoint_file, load_weights, save_checkpoint_atomic
 from srzoo.engine.resume import latest_valid_checkpoint
+from srzoo.utils.wrappers import unwrap
+
+TRAIN_STATE_KEY = "train_state"
 
 
 def _to_cpu(obj):
     return apply_to(obj, lambda x: hasattr(x, "cpu"), lambda x: x.cpu())
 
 
-def load_into_model(
-    model: nn.Module, checkpoint: dict, strict: bool = False, revise_keys: Sequence = ()
-):
-    """Load ``checkpoint['state_dict']`` (or ``checkpoint``) with ``model.load_state_dict``.
-
-    mmengine's loader unwraps DDP children itself and so bypasses the restorers' hook that
-    maps ``generator.x`` onto a DDP-wrapped ``generator.module.x``: under distributed
-    training the weights silently stayed as initialised. torch's own ``load_state_dict``
-    runs that hook.
-
-    Args:
-        model (nn.Module): The restorer (not its top-level wrapper).
-        checkpoint (dict): A loaded checkpoint.
-        strict (bool): Require exactly matching keys. Default: False.
-        revise_keys (Sequence): ``(pattern, replacement)`` regexes applied to the keys.
-
-    Returns:
-        The ``missing_keys`` / ``unexpected_keys`` result of ``load_state_dict``.
-    """
-    state = checkpoint.get("state_dict", checkpoint)
-    state = {k: v for k, v in state.items() if k != METADATA_KEY}
-    for pattern, replacement in revise_keys:
-        state = {re.sub(pattern, replacement, k): v for k, v in state.items()}
-    return model.load_state_dict(state, strict=strict)
-
-
 class SRRunner(Runner):
     """``mmengine.runner.Runner`` with atomic saves, safe loads and a checked auto-resume.
 
-    Build it like the Runner: ``SRRunner.from_cfg(cfg)``; ``tools/train.py`` does.
+    Build it like the Runner: ``SRRunner.from_cfg(cfg)``; ``srzoo train`` does.
+
+    Attributes:
+        resumed_train_state (dict | None): The train state of the last checkpoint loaded,
+            which :class:`~srzoo.engine.loops.ResumableIterBasedTrainLoop` applies when it
+            continues a resumed run.
     """
+
+    resumed_train_state: Optional[dict] = None
 
     def _checkpoint_meta(self, meta: Optional[dict], by_epoch: bool) -> dict:
         meta = dict(meta or {})
@@ -107,12 +90,14 @@ class SRRunner(Runner):
         """
         if file_client_args is not None or backend_args is not None:
             raise ValueError("SRRunner saves to local disk: drop file_client_args / backend_args")
-        model = self.model.module if is_model_wrapper(self.model) else self.model
         checkpoint = dict(
             meta=self._checkpoint_meta(meta, by_epoch),
-            state_dict=weights_to_cpu(model.state_dict()),
+            state_dict=weights_to_cpu(unwrap(self.model).state_dict()),
             message_hub=_to_cpu(self.message_hub.state_dict()),
         )
+        train_state = getattr(self._train_loop, "train_state", None)
+        if train_state is not None:  # RNG states and data position, for an exact resume
+            checkpoint[TRAIN_STATE_KEY] = train_state()
         if save_optimizer:
             if not isinstance(self.optim_wrapper, OptimWrapper):
                 raise TypeError(f"cannot save optimizer state of {self.optim_wrapper!r}")
@@ -140,8 +125,10 @@ class SRRunner(Runner):
         """
         checkpoint = load_checkpoint_file(filename)
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
-        model = self.model.module if is_model_wrapper(self.model) else self.model
-        result = load_into_model(model, checkpoint, strict, revise_keys)
+        self.resumed_train_state = checkpoint.get(TRAIN_STATE_KEY)
+        result = load_weights(
+            self.model, checkpoint, prefix="", strict=strict, revise_keys=revise_keys, name=filename
+        )
         if result.missing_keys or result.unexpected_keys:
             self.logger.warning(
                 f"{filename}: missing keys {result.missing_keys}, "

@@ -1,9 +1,8 @@
 """Small shared building blocks and initialisation helpers for srzoo networks."""
 
-from typing import Callable, Dict, Iterable, Sequence, Union
+from typing import Callable, Dict, Iterable, Union
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 ModuleOrModules = Union[nn.Module, Iterable[nn.Module]]
@@ -59,27 +58,6 @@ def make_layer(block_factory: Callable[[], nn.Module], num_blocks: int) -> nn.Se
     return nn.Sequential(*(block_factory() for _ in range(num_blocks)))
 
 
-def check_upscale_factor(name: str, upscale_factor: int, supported: Sequence[int]) -> int:
-    """Validate ``upscale_factor`` against the scales a network supports.
-
-    Args:
-        name: Network name used in the message, e.g. ``"RRDBNet"``.
-        upscale_factor: The requested scale.
-        supported: The supported scales, e.g. ``(1, 2, 4)``.
-
-    Returns:
-        ``upscale_factor`` unchanged.
-
-    Raises:
-        ValueError: e.g. ``"RRDBNet supports upscale_factor in (1, 2, 4), got 3"``.
-    """
-    supported = tuple(supported)
-    valid = isinstance(upscale_factor, int) and not isinstance(upscale_factor, bool)
-    if not valid or upscale_factor not in supported:
-        raise ValueError(f"{name} supports upscale_factor in {supported}, got {upscale_factor!r}")
-    return upscale_factor
-
-
 def check_positive(name: str, values: Dict[str, int]) -> None:
     """Raise ``ValueError`` naming the argument if any of ``values`` is not a positive int.
 
@@ -90,24 +68,3 @@ def check_positive(name: str, values: Dict[str, int]) -> None:
     for key, value in values.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name}: {key} must be a positive int, got {value!r}")
-
-
-def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
-    """Pad the bottom/right of ``x`` (N, C, H, W) so that H and W are multiples of ``multiple``.
-
-    Reflect padding is used when the image is large enough for it, replicate otherwise.
-
-    Args:
-        x: Input of shape (N, C, H, W).
-        multiple: Required divisor of H and W.
-
-    Returns:
-        Tensor of shape (N, C, ceil(H / m) * m, ceil(W / m) * m); ``x`` itself if no
-        padding is needed.
-    """
-    h, w = x.shape[-2:]
-    pad_h, pad_w = (-h) % multiple, (-w) % multiple
-    if pad_h == 0 and pad_w == 0:
-        return x
-    mode = "reflect" if pad_h < h and pad_w < w else "replicate"
-    return F.pad(x, (0, pad_w, 0, pad_h), mode=mode)

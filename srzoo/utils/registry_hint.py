@@ -6,6 +6,9 @@ from typing import Any, List, Optional, Sequence
 
 from mmengine.registry import Registry
 
+from srzoo.errors import ConfigKeyError, UnknownTypeError
+from srzoo.plugins import ensure_plugins
+
 
 def close_names(name: str, candidates: list[str], n: int = 3) -> list[str]:
     """Return up to ``n`` candidates closest to ``name`` (case-insensitive first)."""
@@ -27,17 +30,6 @@ def unknown_type_message(registry: Registry, name: str) -> str:
         "must be imported first: list its module in the config's custom_imports, or install it as "
         "an 'srzoo.plugins' entry point."
     )
-
-
-class ConfigKeyError(TypeError):
-    """A config key that the class it configures does not take."""
-
-
-class UnknownTypeError(KeyError):
-    """A config ``type`` that no registry knows; the message suggests the nearest names."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 def accepted_keys(obj: Any) -> Optional[List[str]]:
@@ -82,7 +74,13 @@ def check_keys(obj: Any, cfg: dict, path: str = "") -> None:
 
 
 class HintingRegistry(Registry):
-    """mmengine ``Registry`` that suggests the nearest names for an unknown ``type`` or key."""
+    """mmengine ``Registry`` that suggests the nearest names for an unknown ``type`` or key,
+    and imports the installed plugins the first time any srzoo registry is searched."""
+
+    def import_from_location(self) -> None:
+        """Import the registry's built-in modules, then (once) the installed plugins."""
+        super().import_from_location()
+        ensure_plugins()
 
     def build(self, cfg: dict, *args: Any, **kwargs: Any) -> Any:
         """Build ``cfg``.

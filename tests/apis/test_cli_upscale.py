@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import srzoo.models  # noqa: F401
+from srzoo.checkpoint import load_checkpoint_file
 from srzoo.cli import main
-from srzoo.engine.checkpoint import load_checkpoint_file
 from srzoo.registry import BACKBONES
 
 ARCH = dict(type="RRDBNet", mid_channels=8, num_blocks=1, growth_channels=4)
@@ -74,7 +74,7 @@ def test_refuses_to_overwrite_inputs_and_bad_model(tmp_path, ckpt, capsys):
     )
     assert "overwrite the input" in capsys.readouterr().err
     code = main(["upscale", str(tmp_path / "a.png"), "-o", str(tmp_path), "--model", "none.pth"])
-    assert code == 2 and "none.pth" in capsys.readouterr().err
+    assert code == 1 and "none.pth" in capsys.readouterr().err
 
 
 def test_convert_export_interpolate(tmp_path, ckpt):
@@ -96,7 +96,7 @@ def test_convert_export_interpolate(tmp_path, ckpt):
     out = tmp_path / "g.safetensors"
     assert main(["export", str(ckpt), "--format", "safetensors", "-o", str(out)]) == 0
     assert load_checkpoint_file(out)["__metadata__"]["scale"] == "4"
-    assert main(["export", str(tmp_path / "missing.pth"), "--format", "pth", "-o", str(out)]) == 2
+    assert main(["export", str(tmp_path / "missing.pth"), "--format", "pth", "-o", str(out)]) == 1
 
 
 def test_tools_scripts_are_thin_wrappers(repo_root, tmp_path, ckpt):

@@ -190,7 +190,7 @@ def test_arch_override_and_metadata():
 def test_unrecognised_checkpoint_names_keys():
     with pytest.raises(ValueError, match=r"top-level keys seen: \['epoch', 'optimizer'\]"):
         load_generator({"optimizer": {}, "epoch": 3})
-    with pytest.raises(ValueError, match="match no built-in"):
+    with pytest.raises(ValueError, match="match no registered generator"):
         load_generator({"conv_first.weight": torch.zeros(1), "conv_last.weight": torch.zeros(1)})
 
 

@@ -11,7 +11,7 @@ import srzoo
 import srzoo.models  # noqa: F401
 from srzoo.apis import export_onnx, export_pth, export_safetensors, load_generator
 from srzoo.apis.export import verify_onnx
-from srzoo.engine.checkpoint import load_checkpoint_file
+from srzoo.checkpoint import load_checkpoint_file
 from srzoo.registry import BACKBONES
 
 ARCH = dict(type="RRDBNet", mid_channels=8, num_blocks=1, growth_channels=4)

@@ -97,7 +97,7 @@ def test_tiled_upscale_matches_untiled(up):
 
 
 def test_bad_inputs_and_dtypes(up):
-    with pytest.raises(TypeError, match="uint8 or uint16"):
+    with pytest.raises(ValueError, match="uint8 or uint16"):
         up.upscale(np.zeros((4, 4, 3), np.float32))
     with pytest.raises(ValueError, match="shape"):
         up.upscale(np.zeros((4, 4, 5), np.uint8))

@@ -6,8 +6,8 @@ import random
 import numpy as np
 import torch
 
+from srzoo.checkpoint import load_checkpoint_file, save_checkpoint_atomic, write_text_atomic
 from srzoo.engine import resume
-from srzoo.engine.checkpoint import load_checkpoint_file, save_checkpoint_atomic, write_text_atomic
 from srzoo.engine.resume import capture_rng, latest_valid_checkpoint, preserved_rng, restore_rng
 
 

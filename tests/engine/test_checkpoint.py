@@ -12,14 +12,14 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.optim.scheduler import MultiStepLR
 
-from srzoo.engine import checkpoint as ckpt_io
-from srzoo.engine.checkpoint import (
+from srzoo.checkpoint import (
     CorruptCheckpointError,
     UnsafeCheckpointError,
     load_checkpoint_file,
     save_checkpoint_atomic,
     validate_checkpoint,
 )
+from srzoo.checkpoint import io as ckpt_io
 
 
 class RunsCommand:

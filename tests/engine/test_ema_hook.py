@@ -102,9 +102,7 @@ def test_hook_interval_and_start_iter():
 def test_hook_unwraps_ddp_like_wrappers_and_needs_ema():
     model = ema_model()
     shift_generator(model, 1.0)
-    GeneratorEMAHook(momentum=0.0).after_train_iter(
-        fake_runner(SimpleNamespace(module=model), 0), 0
-    )
+    GeneratorEMAHook(momentum=0.0).after_train_iter(fake_runner(torch.nn.DataParallel(model), 0), 0)
     assert all(
         torch.equal(a, b)
         for a, b in zip(model.generator.parameters(), model.generator_ema.parameters())

@@ -17,7 +17,7 @@ from train_helpers import (
     write_config,
 )
 
-from srzoo.engine.checkpoint import validate_checkpoint
+from srzoo.checkpoint import validate_checkpoint
 
 N = 3  # checkpoint at N, train to 2N
 

@@ -1,4 +1,4 @@
-"""SRRunner's loader puts the weights into DDP-wrapped GAN parts (mmengine's did not)."""
+"""load_weights (SRRunner's loader) fills DDP-wrapped GAN parts (mmengine's loader did not)."""
 
 import socket
 
@@ -9,7 +9,7 @@ from mmengine.model import MMSeparateDistributedDataParallel
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 import srzoo.models  # noqa: F401
-from srzoo.engine.runner import load_into_model
+from srzoo.checkpoint import load_weights
 from srzoo.registry import RESTORERS
 
 G = dict(type="RRDBNet", mid_channels=8, num_blocks=1, growth_channels=4, upscale_factor=4)
@@ -49,7 +49,7 @@ def test_checkpoint_loads_into_ddp_wrapped_generator_and_discriminator(process_g
     _load_checkpoint_to_model(trap, dict(checkpoint))
     assert not torch.equal(trap.generator.module.conv_first.weight, weight)
     inner = MMSeparateDistributedDataParallel(module=make_gan(1), device_ids=None).module
-    result = load_into_model(inner, checkpoint, strict=True)
+    result = load_weights(inner, checkpoint, prefix="", strict=True)
     assert not result.missing_keys and not result.unexpected_keys
     loaded = inner.state_dict()  # saved without '.module.' (the restorer's hook)
     assert loaded.keys() == checkpoint["state_dict"].keys()

@@ -5,7 +5,6 @@ conv1_1 perceptual loss, batch 2, no validation), so an iteration takes a fracti
 a second on one CPU core.
 """
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -18,8 +17,10 @@ import cv2
 import numpy as np
 import torch
 
+from srzoo.checkpoint import load_checkpoint_file
+from srzoo.cli import train as train_command
+from srzoo.cli.parsers import build_parser
 from srzoo.datasets.imresize import imresize
-from srzoo.engine.checkpoint import load_checkpoint_file
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -109,11 +110,9 @@ randomness = dict(seed=7, deterministic=True)
 
 
 def train_in_process(config: Path, work_dir: Path, *options: str) -> None:
-    """Run ``tools/train.py``'s ``main`` in this process (for runs that stop early)."""
-    spec = importlib.util.spec_from_file_location("srzoo_train_tool", TRAIN)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    tool.main([str(config), "--work-dir", str(work_dir), *options])
+    """Run ``srzoo train`` in this process, its errors raised (for runs that stop early)."""
+    args = build_parser().parse_args(["train", str(config), "--work-dir", str(work_dir), *options])
+    train_command.run(args)  # errors propagate (the command line would print them)
 
 
 def in_process_extra(name: str) -> str:

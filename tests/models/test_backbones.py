@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import srzoo.models  # noqa: F401  (registers every built-in class)
+from srzoo.arch import check_scale
 from srzoo.models.backbones import MSRResNet, RRDBNet, SRResNet
-from srzoo.models.layers import check_upscale_factor, default_init_weights, make_layer
+from srzoo.models.layers import default_init_weights, make_layer
 from srzoo.registry import BACKBONES
 
 TINY = dict(mid_channels=8, num_blocks=1)
@@ -154,12 +155,12 @@ def test_make_layer_builds_independent_blocks():
         make_layer(lambda: nn.Identity(), -1)
 
 
-def test_check_upscale_factor():
-    assert check_upscale_factor("Net", 4, (2, 4)) == 4
+def test_check_scale():
+    assert check_scale("Net", 4, (2, 4)) == 4
     with pytest.raises(ValueError, match=r"Net supports upscale_factor in \(2, 4\), got 3"):
-        check_upscale_factor("Net", 3, (2, 4))
+        check_scale("Net", 3, (2, 4))
     with pytest.raises(ValueError):
-        check_upscale_factor("Net", True, (1, 2))
+        check_scale("Net", True, (1, 2))
 
 
 # ---------------------------------------------------------------- every registered backbone

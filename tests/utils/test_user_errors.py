@@ -1,4 +1,4 @@
-"""The command-line tools report a user's mistake in one line, without a traceback."""
+"""The srzoo command reports a user's mistake in one line (status 1), never a bug."""
 
 import subprocess
 import sys
@@ -6,41 +6,39 @@ from pathlib import Path
 
 import pytest
 
-from srzoo.utils.registry_hint import UnknownTypeError
-from srzoo.utils.user_errors import run_tool
+from srzoo.cli import report_user_errors
+from srzoo.errors import UnknownTypeError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_run_tool_prints_one_line_and_exits_1(capsys, monkeypatch):
+def test_report_user_errors_prints_one_line_and_exits_1(capsys, monkeypatch):
     monkeypatch.delenv("SRZOO_DEBUG", raising=False)
 
     def main():
         raise FileNotFoundError("GT folder 'data/x' does not exist")
 
-    with pytest.raises(SystemExit) as info:
-        run_tool(main)
-    assert info.value.code == 1
+    assert report_user_errors(main) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "srzoo: error: GT folder 'data/x' does not exist"
 
 
-def test_run_tool_debug_keeps_traceback(monkeypatch):
+def test_report_user_errors_debug_keeps_traceback(monkeypatch):
     monkeypatch.setenv("SRZOO_DEBUG", "1")
 
     def main():
         raise UnknownTypeError("'ESRGN' is not registered")
 
     with pytest.raises(UnknownTypeError, match="ESRGN"):
-        run_tool(main)
+        report_user_errors(main)
 
 
-def test_run_tool_lets_programming_errors_through():
+def test_report_user_errors_lets_programming_errors_through():
     def main():
         raise ZeroDivisionError("bug")
 
     with pytest.raises(ZeroDivisionError):
-        run_tool(main)
+        report_user_errors(main)
 
 
 def test_train_tool_misspelled_type_is_one_clear_line(tmp_path):

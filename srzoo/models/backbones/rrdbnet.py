@@ -1,20 +1,57 @@
 """RRDBNet, the ESRGAN generator, with Real-ESRGAN's pixel-unshuffle x2 / x1 variants."""
 
+import re
+from typing import Any, Collection, Dict, Mapping, Optional
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srzoo.models.layers import (
-    check_positive,
-    check_upscale_factor,
-    default_init_weights,
-    make_layer,
-    pad_to_multiple,
-)
+from srzoo.arch import KeyLayout, SRArch, StateDict, count_blocks, forward_padded, rename_keys
+from srzoo.errors import WeightsError
+from srzoo.models.layers import check_positive, default_init_weights, make_layer
 from srzoo.registry import BACKBONES
 
 # Pixel-unshuffle factor applied to the input for each supported scale (Real-ESRGAN).
 _UNSHUFFLE = {1: 4, 2: 2, 4: 1}
+# The oldest ESRGAN layout's modules after the trunk (x4 only).
+_OLD_TAIL = {3: "conv_up1", 6: "conv_up2", 8: "conv_hr", 10: "conv_last"}
+
+
+def _from_esrgan_old(sd: StateDict) -> StateDict:
+    """Rename the oldest ESRGAN layout (``model.0``, ``model.1.sub.N`` ...) to srzoo's keys."""
+    blocks = {int(m.group(1)) for k in sd if (m := re.match(r"model\.1\.sub\.(\d+)\.RDB", k))}
+    trunk = max(blocks, default=-1) + 1
+    upsamplers = {int(k.split(".")[1]) for k in sd if k.startswith("model.")} - {0, 1}
+    if upsamplers != set(_OLD_TAIL):
+        raise WeightsError(
+            "old-layout ESRGAN checkpoint with modules "
+            f"{sorted(upsamplers)} after the trunk; srzoo reads the x4 layout (model.3/6/8/10)"
+        )
+    rules = [
+        (r"^model\.1\.sub\.(\d+)\.RDB(\d)\.conv(\d)\.0\.", r"body.\1.rdb\2.conv\3."),
+        (rf"^model\.1\.sub\.{trunk}\.", "conv_body."),
+        (r"^model\.0\.", "conv_first."),
+    ]
+    return rename_keys(sd, rules + [(rf"^model\.{i}\.", f"{n}.") for i, n in _OLD_TAIL.items()])
+
+
+def _is_esrgan_old(keys: Collection[str]) -> bool:
+    return any(k.startswith("model.0.") for k in keys) and any(".sub." in k for k in keys)
+
+
+# The two layouts of the original ESRGAN repository (see docs/checkpoint_layouts.md).
+ESRGAN_NEW = KeyLayout.by_prefix(
+    "esrgan_new",
+    ("RRDB_trunk.", "trunk_conv."),
+    [
+        (r"^RRDB_trunk\.(\d+)\.RDB(\d)\.conv(\d)\.", r"body.\1.rdb\2.conv\3."),
+        (r"^trunk_conv\.", "conv_body."),
+        (r"^upconv(\d)\.", r"conv_up\1."),
+        (r"^HRconv\.", "conv_hr."),
+    ],
+)
+ESRGAN_OLD = KeyLayout("esrgan_old", _is_esrgan_old, _from_esrgan_old)
 
 
 class ResidualDenseBlock(nn.Module):
@@ -72,7 +109,7 @@ class RRDB(nn.Module):
 
 
 @BACKBONES.register_module()
-class RRDBNet(nn.Module):
+class RRDBNet(SRArch):
     """RRDBNet, the ESRGAN generator (Wang et al., ECCV Workshops 2018, arXiv 1809.00219).
 
     conv_first -> ``num_blocks`` RRDBs -> conv_body, plus a long skip from conv_first; two
@@ -105,6 +142,9 @@ class RRDBNet(nn.Module):
         (N, in_channels, H, W) -> (N, out_channels, H * s, W * s).
     """
 
+    scales = (1, 2, 4)
+    key_layouts = (ESRGAN_NEW, ESRGAN_OLD)
+
     def __init__(
         self,
         *,
@@ -116,7 +156,7 @@ class RRDBNet(nn.Module):
         upscale_factor: int = 4,
     ) -> None:
         super().__init__()
-        self.upscale_factor = check_upscale_factor("RRDBNet", upscale_factor, tuple(_UNSHUFFLE))
+        self.upscale_factor = upscale_factor
         sizes = dict(
             in_channels=in_channels,
             out_channels=out_channels,
@@ -136,16 +176,43 @@ class RRDBNet(nn.Module):
         self.conv_last = nn.Conv2d(mid_channels, out_channels, 3, padding=1)
         self.lrelu = nn.LeakyReLU(0.2, inplace=True)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Super-resolve ``x`` (N, C_in, H, W) to (N, C_out, sH, sW)."""
-        h, w = x.shape[-2:]
-        feat = x
-        if self.unshuffle > 1:
-            feat = F.pixel_unshuffle(pad_to_multiple(x, self.unshuffle), self.unshuffle)
+    @classmethod
+    def input_multiple(cls, scale: int) -> int:
+        """The pixel-unshuffle factor: 4 at x1, 2 at x2, 1 at x4."""
+        return _UNSHUFFLE[scale]
+
+    @classmethod
+    def detect(cls, state_dict: Mapping[str, torch.Tensor]) -> Optional[Dict[str, Any]]:
+        """Blocks and channels from the shapes; the scale from ``conv_first``'s input channels
+        (x4: C, Real-ESRGAN x2: 4C, x1: 16C)."""
+        keys = set(state_dict)
+        needed = {"conv_first.weight", "conv_body.weight", "conv_up1.weight", "conv_last.weight"}
+        if not needed <= keys:
+            return None
+        first, out_c = state_dict["conv_first.weight"], state_dict["conv_last.weight"].shape[0]
+        c_first = first.shape[1]
+        scale = {1: 4, 4: 2, 16: 1}.get(c_first // out_c) if c_first % out_c == 0 else None
+        if scale is None:
+            raise WeightsError(f"RRDBNet conv_first takes {c_first} channels for {out_c} out")
+        blocks = count_blocks(keys)
+        growth = state_dict["body.0.rdb1.conv1.weight"].shape[0] if blocks else 32
+        return dict(
+            in_channels=c_first // _UNSHUFFLE[scale] ** 2,
+            out_channels=out_c,
+            mid_channels=first.shape[0],
+            num_blocks=blocks,
+            growth_channels=growth,
+            upscale_factor=scale,
+        )
+
+    def _body(self, x: torch.Tensor) -> torch.Tensor:
+        feat = F.pixel_unshuffle(x, self.unshuffle) if self.unshuffle > 1 else x
         feat = self.conv_first(feat)
         feat = feat + self.conv_body(self.body(feat))
         feat = self.lrelu(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")))
         feat = self.lrelu(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")))
-        out = self.conv_last(self.lrelu(self.conv_hr(feat)))
-        s = self.upscale_factor
-        return out[..., : h * s, : w * s]
+        return self.conv_last(self.lrelu(self.conv_hr(feat)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Super-resolve ``x`` (N, C_in, H, W) to (N, C_out, sH, sW); any H and W."""
+        return forward_padded(self._body, x, self.unshuffle, self.upscale_factor)

@@ -1,16 +1,45 @@
 """SRResNet generators: the SRGAN paper's network and BasicSR's modified MSRResNet."""
 
+from typing import Any, Dict, Mapping, Optional
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srzoo.models.layers import (
-    check_positive,
-    check_upscale_factor,
-    default_init_weights,
-    make_layer,
-)
+from srzoo.arch import KeyLayout, SRArch, count_blocks
+from srzoo.errors import WeightsError
+from srzoo.models.layers import check_positive, default_init_weights, make_layer
 from srzoo.registry import BACKBONES
+
+# MMagic's (and the old mmsr's) MSRResNet names its blocks trunk_net.N (see SPEC.md).
+MMAGIC_MSRRESNET = KeyLayout.by_prefix(
+    "mmagic",
+    ("trunk_net.", "recon_trunk.", "upsample1.upsample_conv."),
+    [
+        (r"^(?:trunk_net|recon_trunk)\.(\d+)\.", r"body.\1."),
+        (r"^upsample(\d)\.upsample_conv\.", r"upconv\1."),
+        (r"^HRconv\.", "conv_hr."),
+    ],
+)
+
+
+def _upsample_scale(ratio: int, steps: int) -> int:
+    """Scale of a sub-pixel upsampler from its conv's channel ratio and number of steps."""
+    scale = 4 if steps == 2 else {4: 2, 9: 3}.get(ratio)
+    if scale is None:
+        raise WeightsError(f"unsupported upsampler: {steps} step(s), channel ratio {ratio}")
+    return scale
+
+
+def _sizes(state_dict: Mapping[str, torch.Tensor]) -> Dict[str, int]:
+    """Channels and blocks common to both SRResNets, from ``conv_first`` / ``conv_last``."""
+    first = state_dict["conv_first.weight"]
+    return dict(
+        in_channels=first.shape[1],
+        out_channels=state_dict["conv_last.weight"].shape[0],
+        mid_channels=first.shape[0],
+        num_blocks=count_blocks(state_dict),
+    )
 
 
 class _BNResidualBlock(nn.Module):
@@ -47,7 +76,7 @@ class _SubPixelUpsample(nn.Module):
 
 
 @BACKBONES.register_module()
-class SRResNet(nn.Module):
+class SRResNet(SRArch):
     """SRResNet, the generator of SRGAN (Ledig et al., CVPR 2017, arXiv 1609.04802).
 
     conv9x9 + PReLU head, ``num_blocks`` residual blocks (conv3x3-BN-PReLU-conv3x3-BN +
@@ -70,6 +99,8 @@ class SRResNet(nn.Module):
         (N, in_channels, H, W) -> (N, out_channels, H * s, W * s).
     """
 
+    scales = (2, 3, 4)
+
     def __init__(
         self,
         *,
@@ -80,7 +111,7 @@ class SRResNet(nn.Module):
         upscale_factor: int = 4,
     ) -> None:
         super().__init__()
-        self.upscale_factor = check_upscale_factor("SRResNet", upscale_factor, (2, 3, 4))
+        self.upscale_factor = upscale_factor
         sizes = dict(in_channels=in_channels, out_channels=out_channels, mid_channels=mid_channels)
         check_positive("SRResNet", sizes)
         self.conv_first = nn.Conv2d(in_channels, mid_channels, 9, padding=4)
@@ -94,6 +125,16 @@ class SRResNet(nn.Module):
         )
         self.conv_last = nn.Conv2d(mid_channels, out_channels, 9, padding=4)
         default_init_weights(self)
+
+    @classmethod
+    def detect(cls, state_dict: Mapping[str, torch.Tensor]) -> Optional[Dict[str, Any]]:
+        """Recognised by ``bn_body``; the scale from its ``upsample.N.conv`` steps."""
+        if not {"conv_first.weight", "bn_body.weight", "upsample.0.conv.weight"} <= set(state_dict):
+            return None
+        sizes = _sizes(state_dict)
+        steps = count_blocks(state_dict, "upsample.")
+        ratio = state_dict["upsample.0.conv.weight"].shape[0] // sizes["mid_channels"]
+        return dict(sizes, upscale_factor=_upsample_scale(ratio, steps))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Super-resolve ``x`` (N, C_in, H, W) to (N, C_out, sH, sW)."""
@@ -117,7 +158,7 @@ class _ResidualBlockNoBN(nn.Module):
 
 
 @BACKBONES.register_module()
-class MSRResNet(nn.Module):
+class MSRResNet(SRArch):
     """Modified SRResNet (BasicSR / MMEditing), after SRGAN (Ledig et al., CVPR 2017).
 
     No batch norm: conv3x3 head, ``num_blocks`` conv-ReLU-conv residual blocks, sub-pixel
@@ -142,6 +183,9 @@ class MSRResNet(nn.Module):
         (N, in_channels, H, W) -> (N, out_channels, H * s, W * s).
     """
 
+    scales = (2, 3, 4)
+    key_layouts = (MMAGIC_MSRRESNET,)
+
     def __init__(
         self,
         *,
@@ -152,7 +196,7 @@ class MSRResNet(nn.Module):
         upscale_factor: int = 4,
     ) -> None:
         super().__init__()
-        self.upscale_factor = check_upscale_factor("MSRResNet", upscale_factor, (2, 3, 4))
+        self.upscale_factor = upscale_factor
         sizes = dict(in_channels=in_channels, out_channels=out_channels, mid_channels=mid_channels)
         check_positive("MSRResNet", sizes)
         if in_channels != out_channels:
@@ -171,6 +215,18 @@ class MSRResNet(nn.Module):
         self.conv_last = nn.Conv2d(mid_channels, out_channels, 3, padding=1)
         self.lrelu = nn.LeakyReLU(0.1, inplace=True)
         default_init_weights(self, scale=0.1)
+
+    @classmethod
+    def detect(cls, state_dict: Mapping[str, torch.Tensor]) -> Optional[Dict[str, Any]]:
+        """Recognised by ``upconv1``: x4 if ``upconv2`` exists, else x2 / x3 from
+        ``upconv1``'s 4x / 9x output channels."""
+        keys = set(state_dict)
+        if not {"conv_first.weight", "upconv1.weight", "conv_last.weight"} <= keys:
+            return None
+        sizes = _sizes(state_dict)
+        ratio = state_dict["upconv1.weight"].shape[0] // sizes["mid_channels"]
+        steps = 2 if "upconv2.weight" in keys else 1
+        return dict(sizes, upscale_factor=_upsample_scale(ratio, steps))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Super-resolve ``x`` (N, C, H, W) to (N, C, sH, sW)."""

@@ -19,11 +19,9 @@ import torch
 import torch.distributed as dist
 from mmengine.optim import OptimWrapper
 
+from srzoo.errors import NonFiniteLossError
+
 LOG_NAMES = {"generator": "nonfinite_g", "discriminator": "nonfinite_d"}
-
-
-class NonFiniteLossError(RuntimeError):
-    """Losses stayed NaN/Inf for ``nonfinite_patience`` consecutive iterations."""
 
 
 def backward(wrapper: OptimWrapper, loss: torch.Tensor) -> None:

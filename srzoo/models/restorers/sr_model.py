@@ -4,16 +4,17 @@ import copy
 from typing import Optional, Union
 
 import torch
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper
 from mmengine.structures import BaseDataElement
 from torch import nn
 
+from srzoo.checkpoint import load_weights
 from srzoo.models.restorers.acceleration import CompileOption, accelerate
 from srzoo.models.restorers.data_preprocessor import stack_images
 from srzoo.models.restorers.nonfinite import NonFiniteGuard, backward, step_if
-from srzoo.models.restorers.pretrained import load_pretrained
 from srzoo.registry import BACKBONES, LOSSES, RESTORERS
+from srzoo.utils.wrappers import unwrap
 
 Samples = Optional[list[BaseDataElement]]
 
@@ -83,10 +84,10 @@ class SRModel(BaseModel):
         """Initialise parts, load ``pretrained`` into the generator; the EMA copy starts equal."""
         super().init_weights()
         if self.pretrained:
-            load_pretrained(self.generator, **self.pretrained)
+            options = dict(self.pretrained)
+            load_weights(self.generator, options.pop("path"), **options)
         if self.generator_ema is not None:  # init_cfg may have re-drawn both apart
-            live = getattr(self.generator, "module", self.generator)  # DDP-wrapped by now
-            self.generator_ema.load_state_dict(live.state_dict())
+            self.generator_ema.load_state_dict(unwrap(self.generator).state_dict())
 
     @property
     def inference_generator(self) -> nn.Module:
@@ -163,9 +164,7 @@ def gt_batch(data_samples: Samples) -> torch.Tensor:
 
 def _wrapped_children(module: nn.Module) -> list[str]:
     """Names of children wrapped in DDP (``MMSeparateDistributedDataParallel`` does that)."""
-    return [
-        n for n, c in module.named_children() if isinstance(getattr(c, "module", None), nn.Module)
-    ]
+    return [name for name, child in module.named_children() if is_model_wrapper(child)]
 
 
 def _rename_prefix(state_dict: dict, old: str, new: str) -> None:

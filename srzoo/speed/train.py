@@ -1,4 +1,4 @@
-"""Training speed for ``tools/benchmark.py``: srzoo's ``train_step`` and a bare loop.
+"""Training speed for ``srzoo speed``: srzoo's ``train_step`` and a bare loop.
 
 Two measurements per variant (fp32, bf16+cl, ...):
 
@@ -19,11 +19,11 @@ from mmengine.optim import OptimWrapper, build_optim_wrapper
 from torch import nn
 
 from srzoo.engine.launch import apply_amp
-from srzoo.engine.speed_common import Variant, median_ms, now
-from srzoo.models.restorers.esrgan import ESRGAN
 from srzoo.models.restorers.sr_model import gt_batch
-from srzoo.models.restorers.srgan import unwrap
+from srzoo.models.restorers.srgan import sum_losses
 from srzoo.registry import RESTORERS
+from srzoo.speed.common import Variant, median_ms, now
+from srzoo.utils.wrappers import unwrap
 
 
 def build_trainee(cfg, variant: Variant, device: torch.device) -> tuple[nn.Module, dict]:
@@ -90,26 +90,28 @@ class PartTimer:
 
 
 class BareLoop:
-    """The restorer's networks and losses in a hand-written BasicSR-style PyTorch loop.
+    """The restorer's networks and its own loss methods in a hand-written PyTorch loop.
 
-    G step (D frozen by ``requires_grad``), then D step on the detached fake; the RaGAN
-    terms for ESRGAN; one ``GradScaler`` per optimizer for float16. The optimizers are new
-    instances of the wrappers' optimizer types with the same settings.
+    Only the plumbing that srzoo's ``train_step`` adds is replaced: optimizer wrappers,
+    the non-finite guard, accumulation and logging. The losses are the restorer's
+    (``generator_losses``, ``adversarial_g_loss``, ``adversarial_d_losses``), so the two
+    loops cannot compute different things. G step (D frozen by ``requires_grad``), then
+    D step on the detached fake; one ``GradScaler`` per optimizer for float16. The
+    optimizers are new instances of the wrappers' optimizer types with the same settings.
     """
 
     def __init__(self, model: nn.Module, parts: dict, variant: Variant, device: torch.device):
+        self.model = model
         self.g = unwrap(model.generator)
-        self.d = unwrap(getattr(model, "discriminator", None) or nn.Identity())
-        self.has_d = hasattr(model, "discriminator")
-        self.pixel, self.percep = model.pixel_loss, model.perceptual_loss
-        self.gan, self.ragan = getattr(model, "gan_loss", None), isinstance(model, ESRGAN)
+        disc = getattr(model, "discriminator", None)
+        self.d = unwrap(disc) if disc is not None else None
         self.opts = {
             name: type(w.optimizer)(module.parameters(), **w.optimizer.defaults)
             for name, w, module in (
                 ("generator", parts.get("generator"), self.g),
                 ("discriminator", parts.get("discriminator"), self.d),
             )
-            if w is not None
+            if w is not None and module is not None
         }
         fp16 = variant.dtype == "float16"
         self.scalers = {n: torch.amp.GradScaler(device.type) for n in self.opts} if fp16 else {}
@@ -130,42 +132,26 @@ class BareLoop:
         scaler.step(opt)
         scaler.update()
 
-    def _adversarial_g(self, fake: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-        if not self.ragan:
-            return self.gan(self.d(fake), True, is_disc=False)
-        real_logits, fake_logits = self.d(gt).detach().float(), self.d(fake).float()
-        loss_real = self.gan(real_logits - fake_logits.mean(), False, is_disc=False)
-        return (loss_real + self.gan(fake_logits - real_logits.mean(), True, is_disc=False)) / 2
-
-    def _adversarial_d(self, fake: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-        real_logits, fake_logits = self.d(gt).float(), self.d(fake).float()
-        if not self.ragan:
-            return self.gan(real_logits, True, is_disc=True) + self.gan(fake_logits, False, True)
-        loss_real = self.gan(real_logits - fake_logits.detach().mean(), True, is_disc=True)
-        loss_fake = self.gan(fake_logits - real_logits.detach().mean(), False, is_disc=True)
-        return (loss_real + loss_fake) * 0.5
-
     def step(self, lq: torch.Tensor, gt: torch.Tensor, g_due: bool = True) -> None:
         """One iteration on the device batch ``lq`` (N, C, h, w), ``gt`` (N, C, H, W)."""
         if g_due:
-            self.d.requires_grad_(False)
+            if self.d is not None:
+                self.d.requires_grad_(False)
             with self.autocast():
                 fake = self.g(lq)
-                loss = self.pixel(fake, gt) if self.pixel is not None else 0.0
-                if self.percep is not None:
-                    percep, style = self.percep(fake, gt)
-                    loss = loss + sum(t for t in (percep, style) if t is not None)
-                if self.has_d:
-                    loss = loss + self._adversarial_g(fake, gt)
-            self.d.requires_grad_(True)
-            self._update("generator", loss)
+                losses = self.model.generator_losses(fake, gt)
+                if self.d is not None:
+                    losses["loss_gan"] = self.model.adversarial_g_loss(self.d, fake, gt)
+            if self.d is not None:
+                self.d.requires_grad_(True)
+            self._update("generator", sum_losses(losses)[0])
         else:
             with torch.no_grad(), self.autocast():
                 fake = self.g(lq)
-        if self.has_d:
+        if self.d is not None:
             with self.autocast():
-                loss_d = self._adversarial_d(fake.detach(), gt)
-            self._update("discriminator", loss_d)
+                d_losses = self.model.adversarial_d_losses(self.d, fake.detach().to(gt), gt)
+            self._update("discriminator", sum_losses(d_losses)[0])
 
 
 def device_batch(model: nn.Module, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:

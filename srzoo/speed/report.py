@@ -1,4 +1,4 @@
-"""``tools/benchmark.py``'s driver: set up, run the training and inference timings, write
+"""``srzoo speed``'s driver: set up, run the training and inference timings, write
 the Markdown table (and a JSON copy). See docs/benchmarks.md for how to read it."""
 
 import copy
@@ -10,13 +10,20 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
-from srzoo.engine.speed_common import (
+from srzoo.arch import SRArch
+from srzoo.engine.launch import load_config
+from srzoo.models.losses.vgg import resolve_vgg19_weights
+from srzoo.registry import BACKBONES
+from srzoo.speed.common import (
     load_average,
     machine_description,
     markdown_table,
     parse_variants,
 )
+from srzoo.speed.infer import measure_inference
+from srzoo.speed.train import loader_batches, measure_training, synthetic_batches
 
 TRAIN_HEADERS = ["variant", "data ms", "G step ms", "D step ms", "other ms", "iteration ms"]
 TRAIN_HEADERS += ["it/s", "data %"]
@@ -27,10 +34,10 @@ OVERHEAD_HEADERS += ["speed-up vs first"]
 
 @dataclass
 class SpeedOptions:
-    """Settings of one benchmark run (the command-line options of tools/benchmark.py)."""
+    """Settings of one benchmark run (the options of ``srzoo speed``)."""
 
     target: str
-    out: str = "work_dirs/benchmark/speed.md"
+    out: str = "work_dirs/speed/speed.md"
     iters: int = 5
     warmup: int = 1
     batch_size: Optional[int] = None
@@ -66,12 +73,10 @@ def prepare_config(opts: SpeedOptions) -> tuple[Config, list[str]]:
     Returns:
         tuple: (config, notes for the report).
     """
-    from srzoo.engine.launch import load_config
-    from srzoo.models.losses.vgg import resolve_vgg19_weights
 
     notes = []
     if Path(opts.target).is_file():
-        cfg = load_config(opts.target, opts.cfg_options, work_dir="work_dirs/benchmark")
+        cfg = load_config(opts.target, opts.cfg_options, work_dir="work_dirs/speed")
     else:
         cfg = _generator_config(opts.target)
         notes.append(f"`{opts.target}` with the default arguments, L1 loss, Adam")
@@ -96,10 +101,8 @@ def prepare_config(opts: SpeedOptions) -> tuple[Config, list[str]]:
 
 
 def _scale(cfg: Config) -> int:
-    from srzoo.registry import BACKBONES
-
     generator = BACKBONES.build(copy.deepcopy(cfg.model.generator))
-    return int(getattr(generator, "upscale_factor", cfg.get("scale", 4)))
+    return generator.scale if isinstance(generator, SRArch) else int(cfg.get("scale", 4))
 
 
 def _gt_size(cfg: Config, opts: SpeedOptions) -> int:
@@ -112,8 +115,6 @@ def _gt_size(cfg: Config, opts: SpeedOptions) -> int:
 
 
 def _batches(cfg: Config, opts: SpeedOptions, scale: int, notes: list):
-    from srzoo.engine.speed_train import loader_batches, synthetic_batches
-
     loader = cfg.get("train_dataloader")
     root = (loader or {}).get("dataset", {}).get("data_root")
     if loader is not None and root and Path(root).is_dir():
@@ -125,9 +126,6 @@ def _batches(cfg: Config, opts: SpeedOptions, scale: int, notes: list):
 
 
 def _train_rows(cfg, opts, device, scale, notes) -> list[dict]:
-    from mmengine.registry import init_default_scope
-
-    from srzoo.engine.speed_train import measure_training
 
     init_default_scope("srzoo")
     batches, batch = _batches(cfg, opts, scale, notes)
@@ -145,8 +143,6 @@ def _train_rows(cfg, opts, device, scale, notes) -> list[dict]:
 
 
 def _infer_rows(cfg, opts, device, scale, threads) -> list[dict]:
-    from srzoo.engine.speed_infer import measure_inference
-
     tile = opts.tile or max(16, opts.infer_size // 2)
     base = dict(
         generator=dict(cfg.model.generator),
@@ -218,9 +214,6 @@ def render(meta: dict, train: list[dict], infer: list[dict]) -> str:
 
 def run_speed_benchmark(opts: SpeedOptions) -> Path:
     """Run the benchmark described by ``opts``; write ``opts.out`` (+ ``.json``)."""
-    import srzoo.engine  # noqa: F401  (optimizer wrappers, hooks)
-    import srzoo.models  # noqa: F401
-
     if opts.threads:
         torch.set_num_threads(opts.threads)
     device = torch.device(opts.device or ("cuda" if torch.cuda.is_available() else "cpu"))

@@ -1,26 +1,19 @@
-"""tools/benchmark.py: a --tiny smoke run writes the three tables (no timing assertions)."""
+"""srzoo speed: a --tiny smoke run writes the three tables (no timing assertions)."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-from srzoo.engine.speed_common import markdown_table, parse_variant, parse_variants
-from srzoo.engine.speed_infer import measure_inference
-from srzoo.engine.speed_report import INFER_HEADERS, OVERHEAD_HEADERS, TRAIN_HEADERS
+from srzoo.cli import main
+from srzoo.speed.common import markdown_table, parse_variant, parse_variants
+from srzoo.speed.infer import measure_inference
+from srzoo.speed.report import INFER_HEADERS, OVERHEAD_HEADERS, TRAIN_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_GENERATOR = dict(
     type="RRDBNet", mid_channels=8, num_blocks=1, growth_channels=4, upscale_factor=4
 )
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("benchmark_tool", ROOT / "tools/benchmark.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def tiny_config(tmp_path: Path) -> Path:
@@ -50,7 +43,7 @@ def table_rows(text: str, heading: str) -> list[list[str]]:
 def test_tiny_benchmark_writes_the_three_tables(tmp_path):
     out = tmp_path / "speed.md"
     cfg = tiny_config(tmp_path)
-    load_tool().main([str(cfg), "--tiny", "--gt-size", "32", "--out", str(out)])
+    assert main(["speed", str(cfg), "--tiny", "--gt-size", "32", "--out", str(out)]) == 0
     text = out.read_text()
     assert "- cpu: " in text and "- torch: " in text and "synthetic" in text
     train = table_rows(text, "## Training iteration")

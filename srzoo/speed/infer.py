@@ -1,4 +1,4 @@
-"""Inference speed and peak memory for ``tools/benchmark.py``, one subprocess per variant.
+"""Inference speed and peak memory for ``srzoo speed``, one subprocess per variant.
 
 Each variant (``fp32``, ``bf16+cl``, ``fp32+compile``, ``fp32+tile`` ...) runs in a fresh
 spawned process, so that one variant's caches, compiled code and heap do not skew the
@@ -19,7 +19,10 @@ from typing import Optional
 import numpy as np
 import torch
 
-from srzoo.engine.speed_common import now, parse_variant
+from srzoo.apis.tiling import tiled_forward
+from srzoo.models.restorers.acceleration import use_channels_last
+from srzoo.registry import BACKBONES
+from srzoo.speed.common import now, parse_variant
 
 
 def _status_kib(field: str) -> Optional[int]:
@@ -71,10 +74,6 @@ class _MemoryProbe:
 
 
 def _prepare(spec: dict, device: torch.device):
-    import srzoo.models  # noqa: F401  (registers the backbones)
-    from srzoo.models.restorers.acceleration import use_channels_last
-    from srzoo.registry import BACKBONES
-
     variant = parse_variant(spec["variant"])
     torch.manual_seed(0)
     model = BACKBONES.build(spec["generator"]).eval().requires_grad_(False)
@@ -101,8 +100,6 @@ def run_variant(spec: dict) -> dict:
         call, compilation included), ``peak_mib`` and ``out`` (the SR image, float32, not
         clamped: an untrained network's output may lie outside [0, 1]).
     """
-    from srzoo.apis.tiling import tiled_forward
-
     torch.set_num_threads(spec["threads"])
     device = torch.device(spec["device"])
     variant, model, x = _prepare(spec, device)

@@ -1,4 +1,4 @@
-"""Shared pieces of the speed benchmark (``tools/benchmark.py``): variants, machine, tables."""
+"""Shared pieces of the speed benchmark (``srzoo speed``): variants, machine, tables."""
 
 import os
 import platform
@@ -10,7 +10,13 @@ from typing import Iterable, Optional, Sequence
 
 import torch
 
-DTYPE_TOKENS = {"fp32": None, "bf16": "bfloat16", "fp16": "float16"}
+from srzoo.utils.names import PRECISIONS
+
+# Precision token -> autocast dtype name (None: float32, no autocast).
+DTYPE_TOKENS = {
+    name: None if dtype == torch.float32 else str(dtype).replace("torch.", "")
+    for name, dtype in PRECISIONS.items()
+}
 FLAG_TOKENS = ("cl", "compile", "tile")
 
 

@@ -26,6 +26,8 @@ from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Union
 import numpy as np
 import torch
 
+from srzoo.errors import CorruptCheckpointError, UnsafeCheckpointError
+
 PathLike = Union[str, os.PathLike]
 METADATA_KEY = "__metadata__"
 _UMASK = os.umask(0o022)
@@ -42,14 +44,6 @@ _PY2_NAMES = {
     "__builtin__.getattr": "builtins.getattr",
     "copy_reg._reconstructor": "copyreg._reconstructor",
 }
-
-
-class UnsafeCheckpointError(RuntimeError):
-    """A checkpoint pickle asks for a global that srzoo does not allow; nothing was run."""
-
-
-class CorruptCheckpointError(RuntimeError):
-    """A checkpoint file is truncated, corrupt or not a checkpoint at all."""
 
 
 def _history_buffer_getattr(obj: Any, name: str) -> Any:

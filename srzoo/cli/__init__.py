@@ -1,0 +1,60 @@
+"""Layer 5: the ``srzoo`` command, one surface for every job.
+
+``srzoo train | test | speed | upscale | export | convert | interpolate``. The scripts in
+``tools/`` are two-line shims over the same sub-commands, for MMEditing habits.
+
+Error policy, the same for every sub-command: a user's mistake (:class:`srzoo.errors.UserError`,
+or an ``OSError`` such as a missing file) prints ``srzoo: error: ...`` on one line and
+exits with status 1; ``SRZOO_DEBUG=1`` shows the traceback instead. Anything else is a bug
+and keeps its traceback. Bad command-line syntax exits with 2 (argparse).
+
+Examples::
+
+    srzoo train configs/esrgan_x4.py --amp bf16
+    srzoo test configs/esrgan_x4.py work_dirs/esrgan_x4/iter_400000.pth
+    srzoo upscale photo.png photos/ "scans/*.tif" -o out/ --model esrgan.pth --tile 256
+    srzoo export esrgan.pth --format onnx -o esrgan_x4.onnx
+"""
+
+import importlib
+import os
+import sys
+from typing import Callable, Optional, Sequence
+
+from srzoo.cli.parsers import build_parser
+from srzoo.errors import USER_ERRORS
+
+# Sub-command -> module with ``run(args) -> int``; imported only when that command runs.
+MODULES = {
+    "train": "srzoo.cli.train",
+    "test": "srzoo.cli.test",
+    "speed": "srzoo.cli.speed",
+    "upscale": "srzoo.cli.upscale",
+    "export": "srzoo.cli.weights",
+    "convert": "srzoo.cli.weights",
+    "interpolate": "srzoo.cli.weights",
+}
+
+
+def report_user_errors(run: Callable[[], int]) -> int:
+    """``run()``; a user error prints one line and returns 1 (re-raised under SRZOO_DEBUG)."""
+    try:
+        return run()
+    except USER_ERRORS as err:
+        if os.environ.get("SRZOO_DEBUG"):
+            raise
+        print(f"srzoo: error: {err}", file=sys.stderr)
+        print("(set SRZOO_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``srzoo`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(MODULES[args.command])
+    return report_user_errors(lambda: module.run(args))
+
+
+def tool_main(command: str, argv: Optional[Sequence[str]] = None) -> int:
+    """Run one sub-command with ``argv`` (default ``sys.argv[1:]``); for ``tools/*.py``."""
+    return main([command, *(sys.argv[1:] if argv is None else argv)])

@@ -1,0 +1,51 @@
+"""``srzoo test CONFIG CHECKPOINT``: accuracy tables on every test set (``tools/test.py``).
+
+Writes ``benchmark.{md,csv,json}`` (rows: data sets, plus a bicubic row each; columns:
+PSNR / SSIM on RGB and on Y) into the work dir. ``--compare RUN_DIR...`` merges earlier
+runs into one models-by-datasets table beside the published numbers.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from srzoo.cli.parsers import cfg_options
+from srzoo.engine.launch import load_config, setup_launcher
+from srzoo.errors import UsageError
+from srzoo.evaluation.evaluate import run_test
+from srzoo.evaluation.tables import compare_tables, to_markdown, write_tables
+from srzoo.plugins import ensure_plugins
+
+
+def compare(runs: list, out: str) -> None:
+    """Merge runs (folders written by this command) with their configs' published numbers."""
+    refs = {}
+    for run_dir in runs:
+        meta = Path(run_dir) / "model_zoo.json"
+        if meta.is_file():
+            info = json.loads(meta.read_text())
+            refs[info.get("name", Path(run_dir).name)] = info.get("published", {})
+    rows = compare_tables(runs, refs)
+    write_tables(rows, out, stem="compare")
+    print(to_markdown(rows))
+    print(f"comparison tables written to {out}/compare.{{md,csv,json}}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate, or with ``--compare`` merge earlier runs."""
+    if args.compare:
+        compare(args.compare, args.out)
+        return 0
+    if not (args.config and args.checkpoint):
+        raise UsageError(
+            "usage: srzoo test CONFIG CHECKPOINT [options]  |  srzoo test --compare RUN..."
+        )
+    ensure_plugins()
+    cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir)
+    setup_launcher(cfg, args.launcher)
+    paths = run_test(
+        cfg, args.checkpoint, save_images=args.save_images, bicubic=not args.no_bicubic
+    )
+    for path in paths.values():
+        print(f"wrote {path}")
+    return 0

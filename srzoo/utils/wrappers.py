@@ -1,0 +1,14 @@
+"""The module inside a model wrapper (DDP, DataParallel, mmengine's), in one place."""
+
+from mmengine.model import is_model_wrapper
+from torch import nn
+
+
+def unwrap(module: nn.Module) -> nn.Module:
+    """The module inside a registered model wrapper (mmengine's ``MODEL_WRAPPERS``: torch's
+    ``DataParallel`` / ``DistributedDataParallel`` and mmengine's), else ``module`` itself.
+
+    A plain module that happens to have a sub-module named ``module`` is not a wrapper and
+    is returned unchanged.
+    """
+    return module.module if is_model_wrapper(module) else module
