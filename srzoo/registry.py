@@ -7,6 +7,7 @@ the default scope ``srzoo``. The runner-side registries are children of
 mmengine's, so mmengine's loops, hooks and wrappers find srzoo's entries.
 """
 
+from mmengine import registry as mmengine_registry
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
@@ -16,6 +17,7 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import Registry
 
 from srzoo.utils.registry_hint import HintingRegistry
 
@@ -60,3 +62,29 @@ OPTIM_WRAPPER_CONSTRUCTORS = HintingRegistry(
 OPTIM_WRAPPERS = HintingRegistry(
     "optimizer wrapper", parent=MMENGINE_OPTIM_WRAPPERS, scope="srzoo", locations=["srzoo.engine"]
 )
+
+# mmengine's other registries get an empty srzoo child each. The Runner builds optimizers,
+# schedulers, the visualizer, the log processor ... in the default scope "srzoo"; without a
+# child of that scope mmengine warns "Failed to search registry with scope srzoo" for each
+# (a dozen lines that read like faults), then falls back to its own entries, which these
+# children reach through their parent anyway.
+_PLAIN_CHILDREN = (
+    "EVALUATOR",
+    "FUNCTIONS",
+    "INFERENCERS",
+    "LOG_PROCESSORS",
+    "MODEL_WRAPPERS",
+    "OPTIMIZERS",
+    "PARAM_SCHEDULERS",
+    "RUNNER_CONSTRUCTORS",
+    "RUNNERS",
+    "STRATEGIES",
+    "TASK_UTILS",
+    "VISBACKENDS",
+    "VISUALIZERS",
+    "WEIGHT_INITIALIZERS",
+)
+MMENGINE_CHILDREN = {
+    name: Registry(name.lower(), parent=getattr(mmengine_registry, name), scope="srzoo")
+    for name in _PLAIN_CHILDREN
+}

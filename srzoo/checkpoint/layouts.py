@@ -63,9 +63,10 @@ def extract_state_dict(obj: Any, prefix: Optional[str] = None) -> StateDict:
         obj: A loaded checkpoint or a bare state dict.
         prefix: ``"generator"`` or ``"generator_ema"`` picks the plain or EMA weights
             (``params`` / ``params_ema`` for BasicSR), falling back to the other when the
-            file holds only one; another name (e.g. ``"discriminator"``) takes exactly that
-            prefix of an mmengine checkpoint; ``""`` takes a whole mmengine ``state_dict``
-            (every part of a restorer). Default: None (the generator, EMA first).
+            file holds only one; another name (e.g. ``"discriminator"``, ``"features"``)
+            takes exactly that prefix, of an mmengine checkpoint or of a bare state dict;
+            ``""`` takes a whole mmengine ``state_dict`` (every part of a restorer).
+            Default: None (the generator, EMA first; a bare state dict whole).
 
     Returns:
         The plain state dict (key -> tensor), without a DataParallel ``module.`` prefix.
@@ -84,6 +85,8 @@ def extract_state_dict(obj: Any, prefix: Optional[str] = None) -> StateDict:
         sd = next((tensors(obj[k]) for k in keys if _is_state_dict(obj.get(k))), {})
     elif layout == "bare":
         sd = tensors(obj) or tensors(obj["state_dict"])
+        if prefix not in (None, "", "generator", "generator_ema"):
+            sd = strip_prefix(sd, order[0])
     else:
         seen = sorted(map(str, obj))[:20] if isinstance(obj, Mapping) else type(obj).__name__
         raise WeightsError(f"no weights recognised; top-level keys seen: {seen}")

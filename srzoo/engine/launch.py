@@ -1,7 +1,8 @@
-"""Shared set-up for tools/train.py and tools/test.py: config, launcher, AMP, devices.
+"""Shared set-up for ``srzoo train`` and ``srzoo test``: config, launcher, AMP, devices.
 
-The CPU paths work around two mmengine traps (DESIGN.md): ``init_dist('pytorch')``
-calls ``torch.cuda.set_device`` on CPU-only torch, and the Runner gives DDP wrappers
+The CPU paths work around two mmengine traps (docs/mmengine_traps.md):
+``init_dist('pytorch')`` calls ``torch.cuda.set_device`` on CPU-only torch, and the Runner
+gives DDP wrappers
 ``device_ids=[LOCAL_RANK]``. Without CUDA srzoo starts the gloo process group itself,
 before the Runner, and the separate-DDP wrapper runs without device ids.
 """

@@ -2,7 +2,7 @@
 
 mmengine's Runner writes checkpoints non-atomically, loads them with
 ``torch.load(weights_only=False)`` and, on auto-resume, trusts ``last_checkpoint``
-blindly (DESIGN.md, "Known traps"). :class:`SRRunner` changes exactly those things, and
+blindly (docs/mmengine_traps.md). :class:`SRRunner` changes exactly those things, and
 carries the train loop's state (RNG states, data position) in its own save and load, so
 an exact resume does not depend on which checkpoint hook is configured:
 

@@ -11,7 +11,7 @@ BN_SUFFIXES = ("weight", "bias", "running_mean", "running_var", "num_batches_tra
 
 
 def _vgg_expected_keys(num_stages: int) -> set[str]:
-    """BasicSR's VGGStyleDiscriminator key layout, written out from SPEC.md."""
+    """BasicSR's VGGStyleDiscriminator key layout, written out from docs/checkpoint_layouts.md."""
     keys = {"conv0_0.weight", "conv0_0.bias"}
     for i in range(num_stages):
         convs = [f"conv{i}_1"] if i == 0 else [f"conv{i}_0", f"conv{i}_1"]

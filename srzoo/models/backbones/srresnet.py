@@ -11,7 +11,8 @@ from srzoo.errors import WeightsError
 from srzoo.models.layers import check_positive, default_init_weights, make_layer
 from srzoo.registry import BACKBONES
 
-# MMagic's (and the old mmsr's) MSRResNet names its blocks trunk_net.N (see SPEC.md).
+# MMagic's (and the old mmsr's) MSRResNet names its blocks trunk_net.N
+# (docs/checkpoint_layouts.md).
 MMAGIC_MSRRESNET = KeyLayout.by_prefix(
     "mmagic",
     ("trunk_net.", "recon_trunk.", "upsample1.upsample_conv."),

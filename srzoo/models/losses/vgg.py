@@ -12,6 +12,9 @@ from typing import Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from srzoo.checkpoint import extract_state_dict, load_checkpoint_file, load_weights
+from srzoo.errors import WeightsError
+
 TORCHVISION_VGG19_FILE = "vgg19-dcbb9e9d.pth"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -104,27 +107,23 @@ def resolve_vgg19_weights(pretrained: Optional[str]) -> Optional[str]:
 def load_vgg19_features_state(path: str, num_layers: int) -> dict[str, Tensor]:
     """Read the ``features.*`` tensors that a ``num_layers``-deep trunk needs from ``path``.
 
-    Accepts a plain torchvision state dict or one wrapped in ``'state_dict'``.
-    ``classifier.*`` keys and features deeper than ``num_layers`` are ignored.
+    Accepts a plain torchvision state dict or one wrapped in ``'state_dict'``, read safely
+    through :mod:`srzoo.checkpoint`. ``classifier.*`` keys and features deeper than
+    ``num_layers`` are ignored.
 
     Returns:
         dict: keys ``'N.weight'`` / ``'N.bias'`` for ``nn.Sequential.load_state_dict``.
 
     Raises:
-        RuntimeError: keys are missing, or ``features.*`` keys are not VGG19's.
+        WeightsError: keys are missing, or ``features.*`` keys are not VGG19's.
     """
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise RuntimeError(f"{path!r} does not hold a state dict (got {type(state).__name__})")
-    features = {k[len("features.") :]: v for k, v in state.items() if k.startswith("features.")}
+    features = extract_state_dict(load_checkpoint_file(path), prefix="features")
     full_keys = _param_keys(len(VGG19_LAYER_NAMES))
     needed_keys = _param_keys(num_layers)
     unexpected = sorted(f"features.{k}" for k in set(features) - full_keys)
     missing = sorted(f"features.{k}" for k in needed_keys - set(features))
     if unexpected or missing:
-        raise RuntimeError(
+        raise WeightsError(
             f"{path!r} is not a torchvision VGG19 state dict: missing keys {missing}, "
             f"unexpected keys {unexpected}"
         )
@@ -166,10 +165,7 @@ class VGG19FeatureExtractor(nn.Module):
         self.features = build_vgg19_features(num_layers)
         if path is not None:
             state = load_vgg19_features_state(path, num_layers)
-            try:
-                self.features.load_state_dict(state)
-            except RuntimeError as err:
-                raise RuntimeError(f"cannot load VGG19 weights from {path!r}: {err}") from err
+            load_weights(self.features, state, prefix=None, name=f"VGG19 weights {path!r}")
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), False)
         self.requires_grad_(False)
