@@ -10,7 +10,7 @@ EXTRAS = {
 }
 EXTRAS["test"] = sorted(
     {"pytest>=7", "pytest-xdist>=3", "ruff>=0.5"}
-    | set(EXTRAS["onnx"] + EXTRAS["lmdb"] + EXTRAS["demo"])
+    | set(EXTRAS["onnx"] + EXTRAS["lmdb"] + EXTRAS["demo"] + EXTRAS["tensorboard"])
 )
 
 setup(

@@ -39,6 +39,10 @@ class DataCheckError(UserError, ValueError):
     """Training or validation samples that cannot be used (sizes, scale, missing files)."""
 
 
+class PrerequisiteError(UserError, FileNotFoundError):
+    """Files a run needs (data folders, weights, a pretrained checkpoint) are missing."""
+
+
 class UnsafeCheckpointError(UserError, RuntimeError):
     """A checkpoint pickle asks for a global that srzoo does not allow; nothing was run."""
 

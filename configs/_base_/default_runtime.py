@@ -10,10 +10,11 @@ log_level = "INFO"
 log_processor = dict(type="LogProcessor", window_size=100, by_epoch=False)
 default_hooks = dict(
     timer=dict(type="IterTimerHook"),
-    logger=dict(type="LoggerHook", interval=100),
+    # iteration-based runs log validation metrics at their iteration, not at "epoch 0"
+    logger=dict(type="LoggerHook", interval=100, log_metric_by_epoch=False),
     param_scheduler=dict(type="ParamSchedulerHook"),
     checkpoint=dict(
-        type="AtomicCheckpointHook",  # atomic files; carries RNG and data position
+        type="AtomicCheckpointHook",  # atomic files; SRRunner adds RNG and data position
         interval=5000,
         by_epoch=False,
         max_keep_ckpts=5,
@@ -23,7 +24,7 @@ default_hooks = dict(
     sampler_seed=dict(type="DistSamplerSeedHook"),
 )
 custom_hooks = [dict(type="SRVisualizationHook", interval=5000, num_images=4)]
-# Add dict(type="TensorboardVisBackend") to log to TensorBoard (pip install tensorboard).
+# TensorBoard: `srzoo train CONFIG --tensorboard` (pip install "srzoo[tensorboard]").
 vis_backends = [dict(type="LocalVisBackend")]
 visualizer = dict(type="Visualizer", vis_backends=vis_backends)
 load_from = None

@@ -39,6 +39,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         help="'auto' (newest valid checkpoint in the work dir) or a checkpoint path",
     )
     p.add_argument("--amp", nargs="?", const="bf16", choices=PRECISION_NAMES[1:])
+    p.add_argument(
+        "--check", action="store_true", help="only check that every prerequisite is in place"
+    )
+    p.add_argument("--tensorboard", action="store_true", help="also log to TensorBoard")
     _add_config_options(p)
 
 

@@ -15,7 +15,7 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
-from srzoo.errors import UsageError
+from srzoo.errors import MissingDependencyError, UsageError
 from srzoo.utils.config_check import check_config
 from srzoo.utils.names import AUTOCAST_PRECISIONS, precision_dtype
 
@@ -71,6 +71,27 @@ def setup_launcher(cfg: Config, launcher: str) -> None:
     cfg.model_wrapper_cfg = wrapper
     if not dist.is_initialized():
         dist.init_process_group(backend="gloo")
+
+
+def add_tensorboard(cfg: Config) -> None:
+    """Log scalars to TensorBoard too (``work_dir/<timestamp>/vis_data``), beside the files.
+
+    Raises:
+        MissingDependencyError: tensorboard is not installed (``pip install
+            "srzoo[tensorboard]"``).
+    """
+    try:
+        import tensorboard  # noqa: F401  (mmengine's backend imports it when it starts)
+    except ImportError as err:
+        raise MissingDependencyError(
+            'TensorBoard logging needs the tensorboard package: pip install "srzoo[tensorboard]"'
+        ) from err
+    visualizer = cfg.get("visualizer") or dict(type="Visualizer", vis_backends=[])
+    backends = list(visualizer.get("vis_backends") or [])
+    if not any(b.get("type") == "TensorboardVisBackend" for b in backends):
+        backends.append(dict(type="TensorboardVisBackend"))
+    visualizer["vis_backends"] = backends
+    cfg.visualizer = visualizer
 
 
 def apply_amp(cfg: Config, dtype: Optional[str]) -> None:

@@ -98,7 +98,8 @@ def resolve_vgg19_weights(pretrained: Optional[str]) -> Optional[str]:
         raise FileNotFoundError(
             f"VGG19 weights not found at {path!r}. srzoo never downloads them: put torchvision's "
             f"{TORCHVISION_VGG19_FILE} (from https://download.pytorch.org/models/"
-            f"{TORCHVISION_VGG19_FILE}) at that path, or pass pretrained=<path to the file>, "
+            f"{TORCHVISION_VGG19_FILE}) at that path, or set the perceptual loss's "
+            "pretrained=<path to the file> (--cfg-options model.perceptual_loss.pretrained=...), "
             "or pretrained=None for random weights (tests only)."
         )
     return path
