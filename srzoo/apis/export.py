@@ -75,6 +75,18 @@ def export_safetensors(
     return out
 
 
+class ClampedOutput(nn.Module):
+    """``model``'s output clamped to [0, 1]: the exported graph's value range."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) -> the model's output, clamped to [0, 1]."""
+        return self.model(x).clamp(0.0, 1.0)
+
+
 def _import_onnx() -> Tuple[Any, Any]:
     try:
         import onnx
@@ -147,7 +159,9 @@ def export_onnx(
 ) -> Path:
     """Export the generator to ONNX with dynamic height and width, verified by onnxruntime.
 
-    The graph maps ``input`` (N, 3, H, W) float32 in [0, 1] to ``output`` (N, 3, sH, sW).
+    The graph maps ``input`` (N, 3, H, W) float32 in [0, 1] to ``output`` (N, 3, sH, sW),
+    clamped to [0, 1] inside the graph (as ``srzoo upscale`` clamps), so a consumer can
+    multiply by 255 and cast without its own clamp.
     It is traced at 32x32 (TorchScript exporter), then checked against PyTorch on random
     inputs of each of ``sizes``; the file is only kept if every max abs diff <= ``atol``.
 
@@ -167,6 +181,7 @@ def export_onnx(
     model, _ = load_generator_and_arch(source, arch=arch)
     if isinstance(model, SRArch) and model.input_multiple(model.scale) > 1:
         model = PaddedGenerator(model).eval()  # pad-then-crop traced into the graph
+    model = ClampedOutput(model).eval()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)

@@ -8,7 +8,11 @@ same arguments and
 * writes the new checkpoint first (atomically, through ``SRRunner.save_checkpoint``),
   then ``last_checkpoint`` atomically, and only then deletes checkpoints beyond
   ``max_keep_ckpts``;
-* removes temporary files left by a save that was killed.
+* removes temporary files left by a save that was killed;
+* saves the best checkpoint (``save_best``) beside the regular ones, never through the
+  rotation: mmengine re-saves ``iter_<validation step>.pth`` after a new best, which adds a
+  checkpoint nobody asked for and pushes a requested one out of ``max_keep_ckpts``. The
+  best score is still recorded in the message hub, so the next regular checkpoint carries it.
 
 The train state for an exact resume is not this hook's business: ``SRRunner`` saves and
 loads it with every checkpoint, whichever checkpoint hook is configured.
@@ -41,6 +45,16 @@ class AtomicCheckpointHook(CheckpointHook):
             for stale in Path(self.out_dir).glob(".*.tmp"):
                 stale.unlink(missing_ok=True)
 
+    _saving_best = False
+
+    def _save_best_checkpoint(self, runner, metrics: dict) -> None:
+        """mmengine's best-checkpoint save, without its extra regular save (see above)."""
+        self._saving_best = True
+        try:
+            super()._save_best_checkpoint(runner, metrics)
+        finally:
+            self._saving_best = False
+
     def _rotate(self, runner, step: int) -> List[str]:
         """Record ``step`` among the kept checkpoints; return the paths that fall out."""
         if self.max_keep_ckpts <= 0 or (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
@@ -54,6 +68,8 @@ class AtomicCheckpointHook(CheckpointHook):
         return stale
 
     def _save_checkpoint_with_step(self, runner, step: int, meta: Optional[dict]) -> None:
+        if self._saving_best:  # mmengine's re-save of iter_<validation step>: skipped
+            return
         stale = self._rotate(runner, step)
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)

@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
@@ -10,7 +11,7 @@ from safetensors import safe_open
 import srzoo
 import srzoo.models  # noqa: F401
 from srzoo.apis import export_onnx, export_pth, export_safetensors, load_generator
-from srzoo.apis.export import verify_onnx
+from srzoo.apis.export import ClampedOutput, verify_onnx
 from srzoo.checkpoint import load_checkpoint_file
 from srzoo.registry import BACKBONES
 
@@ -77,8 +78,24 @@ def test_onnx_export_is_verified(tmp_path, scale):
     model = generator(upscale_factor=scale)
     out = export_onnx(model.state_dict(), tmp_path / "g.onnx", sizes=((16, 16), (13, 22)))
     assert out.is_file()
-    # dynamic H and W: a third, odd size also matches within 1e-4
-    assert verify_onnx(model, out, [(9, 15)]) <= 1e-4
+    # dynamic H and W: a third, odd size also matches the clamped network within 1e-4
+    assert verify_onnx(ClampedOutput(model), out, [(9, 15)]) <= 1e-4
+
+
+def test_onnx_output_is_clamped_to_the_unit_range(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    model = generator(upscale_factor=4)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(20)  # push the raw output well outside [0, 1]
+    out = export_onnx(model.state_dict(), tmp_path / "big.onnx", sizes=((8, 8),), atol=1e-2)
+    x = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    raw = model(x).detach()
+    assert raw.min() < -0.1 and raw.max() > 1.1
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
+    assert got.min() == 0.0 and got.max() == 1.0
+    assert np.abs(got - raw.clamp(0, 1).numpy()).max() < 1e-2
 
 
 def test_onnx_verification_failure_raises_and_keeps_nothing(tmp_path, monkeypatch):
