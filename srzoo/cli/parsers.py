@@ -24,6 +24,9 @@ def cfg_options(pairs: Optional[List[str]]) -> Optional[Dict]:
 
 def _add_config_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cfg-options", nargs="+", metavar="KEY=VALUE", help="config overrides")
+    p.add_argument(
+        "--scale", type=int, help="change every scale setting (generator, data, LQ folders)"
+    )
     p.add_argument("--launcher", choices=LAUNCHERS, default="none")
     p.add_argument("--local-rank", "--local_rank", type=int, default=0)
 

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             "usage: srzoo test CONFIG CHECKPOINT [options]  |  srzoo test --compare RUN..."
         )
     ensure_plugins()
-    cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir)
+    cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir, args.scale)
     setup_launcher(cfg, args.launcher)
     paths = run_test(
         cfg, args.checkpoint, save_images=args.save_images, bicubic=not args.no_bicubic

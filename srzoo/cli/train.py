@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     stops after that check.
     """
     ensure_plugins()
-    cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir)
+    cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir, args.scale)
     if args.resume == "auto":
         cfg.resume, cfg.load_from = True, None
     elif args.resume:

@@ -15,6 +15,7 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
+from srzoo.engine.config_scale import check_scale, set_scale
 from srzoo.errors import MissingDependencyError, UsageError
 from srzoo.utils.config_check import check_config
 from srzoo.utils.names import AUTOCAST_PRECISIONS, precision_dtype
@@ -22,21 +23,38 @@ from srzoo.utils.names import AUTOCAST_PRECISIONS, precision_dtype
 __all__ = ["DictAction", "load_config", "setup_launcher", "apply_amp"]
 
 
-def load_config(path: str, options: Optional[dict] = None, work_dir: Optional[str] = None):
+def load_config(
+    path: str,
+    options: Optional[dict] = None,
+    work_dir: Optional[str] = None,
+    scale: Optional[int] = None,
+):
     """Read ``path`` (with ``_base_`` inheritance), merge ``--cfg-options``, set ``work_dir``.
+
+    Args:
+        path: The config file.
+        options: ``--cfg-options`` overrides. Default: None.
+        work_dir: Overrides the config's ``work_dir``. Default: None
+            (``work_dirs/<config name>``).
+        scale: Change every scale setting to this (``--scale``; see
+            :func:`srzoo.engine.config_scale.set_scale`). Default: None.
 
     Raises:
         FileNotFoundError: The config file does not exist.
         ConfigKeyError: A key that the class it configures does not take.
         KeyError: An unregistered ``type`` of the model, a data set, sampler or hook.
+        UsageError: Scale settings that disagree, each key named.
     """
     if not Path(path).is_file():
         raise FileNotFoundError(f"config file not found: {path}")
     cfg = Config.fromfile(path)
     if options:
         cfg.merge_from_dict(options)
+    if scale is not None:
+        set_scale(cfg, scale)
     cfg.work_dir = work_dir or cfg.get("work_dir") or str(Path("work_dirs") / Path(path).stem)
     check_config(cfg)  # misspelled keys and types fail here, naming the nearest names
+    check_scale(cfg)  # generator, data sets, crops and discriminator agree on the scale
     return cfg
 
 
