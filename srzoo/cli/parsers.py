@@ -41,7 +41,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         const="auto",
         help="'auto' (newest valid checkpoint in the work dir) or a checkpoint path",
     )
-    p.add_argument("--amp", nargs="?", const="bf16", choices=PRECISION_NAMES[1:])
+    p.add_argument(
+        "--amp",
+        nargs="?",
+        const="bf16",
+        choices=("auto", *PRECISION_NAMES[1:]),
+        help="mixed precision; auto: bf16 + channels_last where the device runs bf16 natively",
+    )
     p.add_argument(
         "--check", action="store_true", help="only check that every prerequisite is in place"
     )

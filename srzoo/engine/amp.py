@@ -9,7 +9,7 @@ never rescales the other).
 """
 
 from contextlib import contextmanager
-from typing import Iterator, Optional, Union
+from typing import Iterator, Optional, Tuple, Union
 
 import torch
 from mmengine.optim import OptimWrapper
@@ -28,6 +28,33 @@ def _resolve_dtype(dtype: Union[str, torch.dtype]) -> torch.dtype:
     if resolved == torch.float32:
         raise UsageError(f"dtype must be 'bfloat16' or 'float16', got {dtype!r}")
     return resolved
+
+
+def native_bf16(device: Union[str, torch.device]) -> Tuple[bool, str]:
+    """Whether ``device`` runs bfloat16 natively, and why, from torch's own queries.
+
+    CUDA: ``torch.cuda.is_bf16_supported()``. x86 CPUs: AVX512-BF16 or AMX tiles, as torch's
+    CPU-capability queries report them (``torch.cpu._is_avx512_bf16_supported``,
+    ``torch.cpu._is_amx_tile_supported``); elsewhere bf16 is emulated and slower than fp32.
+
+    Returns:
+        (supported, reason): the reason names the query that decided.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        ok = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return ok, f"torch.cuda.is_bf16_supported() is {ok}"
+    found = [
+        name
+        for name, query in (
+            ("AVX512-BF16", "_is_avx512_bf16_supported"),
+            ("AMX", "_is_amx_tile_supported"),
+        )
+        if getattr(torch.cpu, query, lambda: False)()
+    ]
+    if found:
+        return True, f"this CPU has {' and '.join(found)} (torch.cpu capability queries)"
+    return False, "this CPU has neither AVX512-BF16 nor AMX (torch.cpu capability queries)"
 
 
 @OPTIM_WRAPPERS.register_module()

@@ -9,12 +9,14 @@ before the Runner, and the separate-DDP wrapper runs without device ids.
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 
+from srzoo.engine.amp import native_bf16
 from srzoo.engine.config_scale import check_scale, set_scale
 from srzoo.errors import MissingDependencyError, UsageError
 from srzoo.utils.config_check import check_config
@@ -112,13 +114,33 @@ def add_tensorboard(cfg: Config) -> None:
     cfg.visualizer = visualizer
 
 
+def choose_amp(device: Optional[str] = None) -> Tuple[Optional[str], str]:
+    """``--amp auto``: bf16 where the training device runs it natively, else fp32.
+
+    Returns:
+        (``"bf16"`` or None, the reason, for the log).
+    """
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    native, why = native_bf16(device)
+    if native:
+        return "bf16", f"--amp auto: bf16 autocast + channels_last on {device}, because {why}"
+    return None, f"--amp auto: fp32 on {device}, because {why}"
+
+
 def apply_amp(cfg: Config, dtype: Optional[str]) -> None:
     """Switch every optimizer wrapper in ``cfg`` to mixed precision (``bf16`` or ``fp16``).
 
     Each wrapper becomes a ``MixedPrecisionOptimWrapper`` (autocast on CPU or GPU), keeping
     its optimizer, ``clip_grad`` and ``accumulative_counts``. fp16 gets one dynamic
-    GradScaler per wrapper (generator and discriminator apart); bf16 needs none.
+    GradScaler per wrapper (generator and discriminator apart); bf16 needs none. ``auto``
+    takes :func:`choose_amp`'s choice, turns ``channels_last`` on with bf16, and logs which
+    was chosen and why.
     """
+    if dtype == "auto":
+        dtype, why = choose_amp()
+        print_log(why, logger="current")
+        if dtype:
+            cfg.model["channels_last"] = True
     if not dtype:
         return
     if dtype not in AUTOCAST_PRECISIONS:
