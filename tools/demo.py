@@ -6,7 +6,8 @@ Steps, each a plain srzoo command you can also run by hand:
 2. ``tools/train.py`` trains the small RRDBNet PSNR-oriented (L1);
 3. ``tools/train.py`` trains the ESRGAN stage initialised from it;
 4. ``tools/test.py`` evaluates both on the held-out images, with the bicubic baseline;
-5. side-by-side PNGs: LR (nearest) | bicubic | PSNR model | ESRGAN | GT;
+5. labelled side-by-side PNGs: LR (nearest) | bicubic | PSNR model | ESRGAN | GT, with a
+   zoom on the most textured window;
 6. ``srzoo upscale`` (tiled) of the held-out LR images with the ESRGAN checkpoint.
 """
 
@@ -18,7 +19,9 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
+
+from srzoo.datasets.imresize import imresize
+from srzoo.evaluation.strips import labelled_strip, textured_window
 
 ROOT = Path(__file__).resolve().parents[1]
 PSNR_CFG = "configs/demo/rrdbnet-psnr_rrdbnet-s_1xb8-1000_demo_x4.py"
@@ -36,25 +39,26 @@ def last_checkpoint(work_dir: Path) -> str:
 
 
 def side_by_side(out: Path, psnr_dir: Path, gan_dir: Path, data: Path) -> list:
-    """Write LR | bicubic | PSNR | ESRGAN | GT strips for every validation image."""
-    sys.path.insert(0, str(ROOT))
-    from srzoo.datasets.imresize import imresize
-
+    """Labelled LR | bicubic | PSNR | ESRGAN | GT strips, with a zoom on the most textured
+    window, for every validation image."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for gt_path in sorted((data / "val" / "GT").glob("*.png")):
         gt = cv2.imread(str(gt_path))
         lq = cv2.imread(str(data / "val" / "LRx4" / gt_path.name))
         h, w = lq.shape[0] * 4, lq.shape[1] * 4
+        gt = gt[:h, :w]
         panels = [
-            cv2.resize(lq, (w, h), interpolation=cv2.INTER_NEAREST),
-            imresize(lq, 4.0),
-            cv2.imread(str(psnr_dir / gt_path.name)),
-            cv2.imread(str(gan_dir / gt_path.name)),
-            gt[:h, :w],
+            ("LR (nearest)", cv2.resize(lq, (w, h), interpolation=cv2.INTER_NEAREST)),
+            ("bicubic", imresize(lq, 4.0)),
+            ("PSNR model", cv2.imread(str(psnr_dir / gt_path.name))),
+            ("ESRGAN", cv2.imread(str(gan_dir / gt_path.name))),
+            ("GT", gt),
         ]
+        size = max(16, min(h, w) // 4)
+        window = (*textured_window(gt, size), size)
         path = out / gt_path.name
-        cv2.imwrite(str(path), np.concatenate(panels, axis=1))
+        cv2.imwrite(str(path), labelled_strip(panels, zoom_window=window))
         written.append(path)
     return written
 
