@@ -20,7 +20,7 @@ model = dict(
     gan_loss=dict(type="GANLoss", gan_type="vanilla", loss_weight=5e-3),
     disc_steps=1,
     disc_init_steps=0,
-    ema=True,
+    ema=dict(momentum=0.99),  # generator_ema, updated by the restorer after each step
     pretrained=dict(path="work_dirs/demo/rrdbnet-psnr", prefix="generator"),
     data_preprocessor=dict(type="SRDataPreprocessor"),
 )
@@ -37,6 +37,5 @@ default_hooks = dict(
     checkpoint=dict(interval=150, max_keep_ckpts=2),
 )
 custom_hooks = [
-    dict(type="GeneratorEMAHook", momentum=0.99),
     dict(type="SRVisualizationHook", interval=150, num_images=3),
 ]

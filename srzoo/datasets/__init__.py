@@ -4,7 +4,7 @@ Importing this package registers every dataset (``DATASETS``) and transform
 (``TRANSFORMS``); the modules are listed explicitly, with no folder scanning.
 """
 
-from srzoo.datasets import transforms  # noqa: F401  (registers the transforms)
+from srzoo.datasets import degradations, transforms  # noqa: F401  (register the transforms)
 from srzoo.datasets.imresize import imresize
 from srzoo.datasets.samplers import ResumableInfiniteSampler
 from srzoo.datasets.sr_datasets import GTOnlyDataset, PairedImageDataset

@@ -1,67 +1,36 @@
-"""Exponential moving average of the generator (``generator_ema``)."""
+"""``GeneratorEMAHook`` is gone: the generator EMA is the restorer's ``ema`` setting.
 
-from typing import Optional
+Before, EMA took two settings that had to agree: ``model.ema=True`` (the ``generator_ema``
+copy) and a ``GeneratorEMAHook`` in ``custom_hooks`` (its updates); a mismatch failed only
+at the first iteration. Now ``model.ema=dict(momentum=..., interval=..., start_iter=...)``
+(or True) does both, and the restorer updates the average at the end of each
+``train_step`` (:mod:`srzoo.models.restorers.ema`). The name stays registered so that an
+old config fails when the runner builds its hooks, with a message that says what to write.
+"""
 
-import torch
 from mmengine.hooks import Hook
-from torch import nn
 
+from srzoo.errors import UsageError
 from srzoo.registry import HOOKS
-from srzoo.utils.wrappers import unwrap
-
-
-@torch.no_grad()
-def ema_update(ema: nn.Module, live: nn.Module, momentum: float) -> None:
-    """``ema = momentum * ema + (1 - momentum) * live`` for float parameters and buffers.
-
-    Integer buffers (e.g. BatchNorm's ``num_batches_tracked``) are copied.
-
-    Args:
-        ema (nn.Module): The averaged copy, updated in place.
-        live (nn.Module): The trained module (unwrapped from DDP), same structure.
-        momentum (float): Weight of the old average, in [0, 1).
-    """
-    ema_state = ema.state_dict(keep_vars=True)
-    for name, value in live.state_dict(keep_vars=True).items():
-        target = ema_state[name]
-        if target.dtype.is_floating_point:
-            target.lerp_(value.detach().to(target.dtype), 1.0 - momentum)
-        else:
-            target.copy_(value)
 
 
 @HOOKS.register_module()
 class GeneratorEMAHook(Hook):
-    """Update the restorer's ``generator_ema`` after every ``interval`` training iterations.
-
-    The restorer must be built with ``ema=True``. The average is part of the model's state
-    dict (``generator_ema.*``), so it is saved and resumed with the checkpoint, and
-    validation and test use it.
+    """Removed; building it raises :class:`UsageError` naming ``model.ema``.
 
     Args:
-        momentum (float): Weight of the old average (0.999 in Real-ESRGAN). Default: 0.999.
-        interval (int): Update every ``interval`` iterations. Default: 1.
-        start_iter (int): Before this iteration the average copies the generator.
-            Default: 0.
+        momentum (float): Moves to ``model.ema``. Default: 0.999.
+        interval (int): Moves to ``model.ema``. Default: 1.
+        start_iter (int): Moves to ``model.ema``. Default: 0.
+
+    Raises:
+        UsageError: always, with the ``model.ema`` setting that replaces the hook.
     """
 
-    priority = "NORMAL"
-
     def __init__(self, momentum: float = 0.999, interval: int = 1, start_iter: int = 0) -> None:
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-        self.momentum = momentum
-        self.interval = interval
-        self.start_iter = start_iter
-
-    def after_train_iter(
-        self, runner, batch_idx: int, data_batch: Optional[dict] = None, outputs=None
-    ) -> None:
-        """Blend the generator into ``generator_ema``."""
-        model = unwrap(runner.model)
-        if getattr(model, "generator_ema", None) is None:
-            raise RuntimeError("GeneratorEMAHook needs a restorer built with ema=True")
-        if (runner.iter + 1) % self.interval:
-            return
-        momentum = 0.0 if runner.iter < self.start_iter else self.momentum
-        ema_update(model.generator_ema, unwrap(model.generator), momentum)
+        setting = f"dict(momentum={momentum!r}, interval={interval!r}, start_iter={start_iter!r})"
+        raise UsageError(
+            "custom_hooks: GeneratorEMAHook was replaced by the restorer's ema setting; remove "
+            f"it from custom_hooks and set model.ema={setting} (the restorer keeps and updates "
+            "generator_ema itself)"
+        )

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from srzoo.checkpoint import resolve_checkpoint
-from srzoo.datasets.folder_index import resolve
+from srzoo.datasets.folder_index import README_HINT, resolve
 from srzoo.errors import PrerequisiteError
 from srzoo.models.losses.vgg import resolve_vgg19_weights
 
-DATA_HINT = "see docs/datasets.md for the layout, or point {key} at your folder"
+DATA_HINT = README_HINT + " and docs/datasets.md, or point {key} at your folder"
 
 
 def _datasets(cfg: Mapping[str, Any], training: bool) -> Iterator[Tuple[str, Mapping]]:

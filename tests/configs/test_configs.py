@@ -40,7 +40,7 @@ def fake_tree(root: Path, dataset: dict) -> dict:
     gt_dir.mkdir(parents=True, exist_ok=True)
     lq_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    gt = rng.integers(0, 256, (160, 160, 3), dtype=np.uint8)
+    gt = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)  # >= the largest GT crop (256)
     cv2.imwrite(str(gt_dir / "0001.png"), gt)
     lq_name = dataset.get("filename_tmpl", "{}").format("0001")
     cv2.imwrite(str(lq_dir / f"{lq_name}.png"), gt[::scale, ::scale])

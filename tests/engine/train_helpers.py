@@ -77,6 +77,7 @@ model = dict(
     generator=dict(mid_channels=8, num_blocks=1, growth_channels=8),
     discriminator=dict(mid_channels=8, input_size=32),
     perceptual_loss=dict(layer_weights={{"conv1_1": 1.0}}),
+    ema=dict(momentum=0.9),
 )
 train_pipeline = [
     dict(type="LoadImageFromFile", key="gt"),
@@ -101,7 +102,7 @@ test_datasets = []
 train_cfg = dict(max_iters=6, val_interval=1000)
 default_hooks = dict(checkpoint=dict(interval=3, save_best=None, max_keep_ckpts=-1),
                      logger=dict(interval=1))
-custom_hooks = [dict(type="GeneratorEMAHook", momentum=0.9)]
+custom_hooks = []
 randomness = dict(seed=7, deterministic=True)
 {extra}
 """

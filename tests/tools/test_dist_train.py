@@ -16,7 +16,8 @@ def write_config(tmp_path: Path, data_root: Path) -> Path:
         f"""
 _base_ = ["{ROOT}/configs/demo/esrgan_rrdbnet-s_1xb4-300_demo_x4.py"]
 custom_imports = dict(imports=["rank_dump_hook"], allow_failed_imports=False)
-model = dict(pretrained=None, perceptual_loss=dict(layer_weights={{"conv2_2": 1.0}}))
+model = dict(pretrained=None, perceptual_loss=dict(layer_weights={{"conv2_2": 1.0}}),
+             ema=dict(momentum=0.9))
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False, prefetch_factor=None,
                         dataset=dict(data_root="{data_root}/train"))
 val_dataloader = dict(dataset=dict(data_root="{data_root}/val"))
@@ -24,7 +25,7 @@ test_dataloader = val_dataloader
 test_datasets = []
 train_cfg = dict(max_iters=4, val_interval=100)
 default_hooks = dict(checkpoint=dict(interval=4, save_best=None), logger=dict(interval=1))
-custom_hooks = [dict(type="GeneratorEMAHook", momentum=0.9), dict(type="RankDumpHook")]
+custom_hooks = [dict(type="RankDumpHook")]
 """
     )
     return cfg

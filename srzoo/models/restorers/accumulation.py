@@ -5,10 +5,13 @@ current iteration and ends it at ``max_iters``, but leaves the wrappers of an
 ``OptimWrapperDict`` alone: their counts restart at 0 on every (resumed) run and have no
 end, so after a resume the windows are out of phase with an uninterrupted run, and the
 last partial window is never applied. And G's wrapper is only called on G steps, so its
-count is a count of G steps, not of iterations. :func:`init_accumulation_counts` sets
-both counts once per wrapper dict from the restorer's step counter and ``max_iters``.
+count is a count of G steps, not of iterations. :class:`AccumulationCounts` sets both
+counts from the restorer's step counter and ``max_iters``, once for each wrapper dict the
+restorer trains with: at its first ``train_step`` with that dict, which on a resume comes
+after the checkpoint (and so the step counter) was loaded.
 """
 
+import weakref
 from typing import Callable, Optional
 
 from mmengine.logging import MessageHub
@@ -30,8 +33,7 @@ def init_accumulation_counts(
 ) -> None:
     """Start each part's count where this run starts, and end it where training ends.
 
-    Runs once per ``optim_wrapper`` (later calls return at once). Parts with
-    ``accumulative_counts == 1`` are left alone: their counts change nothing.
+    Parts with ``accumulative_counts == 1`` are left alone: their counts change nothing.
 
     Args:
         optim_wrapper (OptimWrapperDict): One wrapper per part.
@@ -40,8 +42,6 @@ def init_accumulation_counts(
         updates_before (dict): Part name -> function mapping an iteration ``i`` to how many
             updates that part gets in iterations ``0 .. i - 1``; the identity when absent.
     """
-    if getattr(optim_wrapper, "_srzoo_counts_set", False):
-        return
     max_iters = _max_iters()
     for name, wrapper in optim_wrapper.items():
         if getattr(wrapper, "_accumulative_counts", 1) == 1:
@@ -49,4 +49,35 @@ def init_accumulation_counts(
         count = updates_before.get(name, lambda i: i)
         end = count(max_iters) if max_iters else -1
         wrapper.initialize_count_status(parts[name], count(steps_done), end)
-    optim_wrapper._srzoo_counts_set = True
+
+
+class AccumulationCounts:
+    """Runs :func:`init_accumulation_counts` once per wrapper dict (the restorer holds one).
+
+    The dict is remembered by a weak reference, so nothing is set on mmengine's objects and
+    the restorer keeps no optimizer alive. :meth:`reset` (after a state dict is loaded,
+    which may move the step counter) makes the next call set the counts again.
+    """
+
+    def __init__(self) -> None:
+        self._done_for: Optional[weakref.ref] = None
+
+    def set_once(
+        self,
+        optim_wrapper: OptimWrapperDict,
+        parts: dict[str, nn.Module],
+        steps_done: int,
+        updates_before: dict[str, Callable[[int], int]],
+    ) -> None:
+        """:func:`init_accumulation_counts`, unless already done for ``optim_wrapper``."""
+        if self._done_for is not None and self._done_for() is optim_wrapper:
+            return
+        init_accumulation_counts(optim_wrapper, parts, steps_done, updates_before)
+        self._done_for = weakref.ref(optim_wrapper)
+
+    def reset(self) -> None:
+        """Set the counts again at the next :meth:`set_once`."""
+        self._done_for = None
+
+    def __getstate__(self) -> dict:
+        return {"_done_for": None}  # a weak reference does not pickle; a copy sets its own

@@ -14,7 +14,7 @@ from srzoo.registry import RESTORERS
 
 @RESTORERS.register_module()
 class ESRGAN(SRGAN):
-    """SRGAN whose two adversarial terms are relativistic average ones (see SPEC.md).
+    """SRGAN whose two adversarial terms are relativistic average ones (see docs/papers.md).
 
     Only :meth:`adversarial_g_loss` and :meth:`adversarial_d_losses` differ from SRGAN. Use
     ``gan_loss=dict(type='GANLoss', gan_type='vanilla', loss_weight=5e-3)`` (lambda), an L1

@@ -4,14 +4,16 @@ import copy
 from typing import Optional, Union
 
 import torch
-from mmengine.model import BaseModel, is_model_wrapper
-from mmengine.optim import OptimWrapper
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.structures import BaseDataElement
 from torch import nn
 
 from srzoo.checkpoint import load_weights
+from srzoo.models.restorers import state_hooks
 from srzoo.models.restorers.acceleration import CompileOption, accelerate
 from srzoo.models.restorers.data_preprocessor import stack_images
+from srzoo.models.restorers.ema import EMAOption, ema_schedule, ema_update
 from srzoo.models.restorers.nonfinite import NonFiniteGuard, backward, step_if
 from srzoo.registry import BACKBONES, LOSSES, RESTORERS
 from srzoo.utils.wrappers import unwrap
@@ -26,14 +28,19 @@ class SRModel(BaseModel):
     Ledig et al., "Photo-Realistic Single Image Super-Resolution Using a GAN", CVPR 2017;
     Wang et al., "ESRGAN", ECCVW 2018 (PSNR-oriented pre-training with L1).
 
+    ``step`` counts the iterations trained (skipped updates included); the state dict
+    carries it as ``step_counter``, so a resume keeps the EMA (and GAN) schedule.
+
     Args:
         generator (dict): Backbone config, built from ``BACKBONES``.
         pixel_loss (dict, optional): Pixel loss config from ``LOSSES``. Default: None.
         perceptual_loss (dict, optional): Perceptual loss config from ``LOSSES``. Default: None.
         pretrained (dict, optional): ``dict(path=..., prefix='generator')`` to initialise the
             generator in ``init_weights`` from an srzoo, BasicSR or MMagic checkpoint.
-        ema (bool): Keep an exponential moving average copy ``generator_ema`` (updated by
-            ``GeneratorEMAHook``), used for validation and test. Default: False.
+        ema (bool | dict): Keep an exponential moving average ``generator_ema`` of the
+            generator, updated at the end of each ``train_step`` and used for validation
+            and test: True, or ``dict(momentum=0.999, interval=1, start_iter=0)`` (see
+            :class:`~srzoo.models.restorers.ema.EMASchedule`). Default: False.
         nonfinite_patience (int): A NaN/Inf loss skips its update (counted in the log as
             ``nonfinite_g``/``nonfinite_d``); after this many such iterations in a row
             training stops with ``NonFiniteLossError``. 0 never stops. Default: 10.
@@ -45,6 +52,9 @@ class SRModel(BaseModel):
             Default: False.
         data_preprocessor (dict, optional): Default: ``SRDataPreprocessor``.
         init_cfg (dict, optional): mmengine init config. Default: None.
+
+    Raises:
+        UsageError: a bad ``ema`` value; ConfigKeyError: an ``ema`` key it does not take.
     """
 
     def __init__(
@@ -54,7 +64,7 @@ class SRModel(BaseModel):
         pixel_loss: Optional[dict] = None,
         perceptual_loss: Optional[dict] = None,
         pretrained: Optional[dict] = None,
-        ema: bool = False,
+        ema: EMAOption = False,
         nonfinite_patience: int = 10,
         channels_last: bool = False,
         compile: CompileOption = False,
@@ -68,17 +78,24 @@ class SRModel(BaseModel):
         self.perceptual_loss = LOSSES.build(perceptual_loss) if perceptual_loss else None
         self.pretrained = pretrained
         self.nonfinite_guard = NonFiniteGuard(nonfinite_patience)
+        self.ema_schedule = ema_schedule(ema)
         self.generator_ema: Optional[nn.Module] = None
-        if ema:
+        if self.ema_schedule is not None:
             self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False).eval()
         self.speed_options = dict(channels_last=channels_last, compile=compile)
         accelerate(self.generator, **self.speed_options)
         accelerate(self.generator_ema, channels_last=channels_last)
         vgg = getattr(self.perceptual_loss, "vgg", None)
         accelerate(vgg if isinstance(vgg, nn.Module) else None, channels_last=channels_last)
-        self._register_state_dict_hook(_drop_wrapper_keys)
-        self._register_load_state_dict_pre_hook(_fill_missing_ema, with_module=True)
-        self._register_load_state_dict_pre_hook(_add_wrapper_keys, with_module=True)
+        # The schedules read a Python int (no device sync); the buffer mirrors it so that
+        # checkpoints carry it, and loading a state dict restores the int.
+        self.step = 0
+        self.register_buffer("step_counter", torch.zeros((), dtype=torch.long))
+        self._register_state_dict_hook(state_hooks.drop_wrapper_keys)
+        self._register_load_state_dict_pre_hook(state_hooks.fill_missing_ema, with_module=True)
+        self._register_load_state_dict_pre_hook(state_hooks.add_wrapper_keys, with_module=True)
+        self._register_load_state_dict_pre_hook(state_hooks.keep_own_step_count, with_module=True)
+        self.register_load_state_dict_post_hook(state_hooks.restore_step)
 
     def init_weights(self) -> None:
         """Initialise parts, load ``pretrained`` into the generator; the EMA copy starts equal."""
@@ -114,16 +131,60 @@ class SRModel(BaseModel):
         raise ValueError(f"mode must be 'tensor', 'predict' or 'loss', got {mode!r}")
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapper) -> dict:
-        """Preprocess, generator losses, update unless the loss is NaN/Inf; log_vars."""
+        """Preprocess, generator losses and backward, then :meth:`apply_updates`.
+
+        Returns:
+            dict: ``loss`` (the total, as mmengine's ``BaseModel.parse_losses`` names it),
+            each ``loss_*`` term and ``nonfinite_g``, as floats.
+        """
         with optim_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode="loss")
-        total, log_vars = self.parse_losses(losses)
+        total, log_vars = sum_losses(losses)
         backward(optim_wrapper, total)
-        finite, log_vars = self.nonfinite_guard.check(dict(generator=total), log_vars)
-        step_if(optim_wrapper, finite["generator"])
+        # the total as ``loss`` first, as mmengine logged it; the GANs log no total
+        log_vars = {"loss": total.detach(), **log_vars}
+        return self.apply_updates(dict(generator=optim_wrapper), dict(generator=total), log_vars)
+
+    def apply_updates(
+        self,
+        optim_wrapper: Union[OptimWrapperDict, dict[str, OptimWrapper]],
+        totals: dict[str, torch.Tensor],
+        log_vars: dict[str, torch.Tensor],
+    ) -> dict[str, float]:
+        """The end of every iteration: step the optimizers, average, count, log.
+
+        One device read (:meth:`NonFiniteGuard.check`) tells which ``totals`` are finite and
+        brings ``log_vars`` to the host; each part's optimizer then steps unless its total
+        is NaN/Inf. Then the EMA is updated (when due) and the step counter advances.
+
+        Args:
+            optim_wrapper (OptimWrapperDict | dict): Part name -> ``OptimWrapper``.
+            totals (dict): Part name -> its summed loss (a scalar after backward).
+            log_vars (dict): Scalar tensors to log.
+
+        Returns:
+            dict: ``log_vars`` as floats, plus the skipped-update counts.
+
+        Raises:
+            NonFiniteLossError: ``nonfinite_patience`` bad iterations in a row.
+        """
+        finite, log_vars = self.nonfinite_guard.check(totals, log_vars)
+        for part, ok in finite.items():
+            step_if(optim_wrapper[part], ok)
+        self.update_ema(self.step)
+        self.step += 1
+        self.step_counter.fill_(self.step)
         self.nonfinite_guard.raise_if_exhausted()
         return log_vars
+
+    def update_ema(self, step: int) -> None:
+        """Blend the generator into ``generator_ema`` after iteration ``step``, when due."""
+        if self.ema_schedule is None:
+            return
+        momentum = self.ema_schedule.momentum_at(step)
+        if momentum is not None:
+            ema_update(self.generator_ema, unwrap(self.generator), momentum)
 
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples: Samples) -> list:
@@ -155,43 +216,24 @@ class SRModel(BaseModel):
         return losses
 
 
+def sum_losses(losses: dict) -> tuple[torch.Tensor, dict]:
+    """Total of the ``loss_*`` entries, and every entry detached for logging (no host sync).
+
+    Every restorer sums and logs its losses with this function. Entries whose names do not
+    start with ``loss_`` (``d_real``, ``d_fake``) are logged but not summed.
+
+    Args:
+        losses (dict): Name -> scalar tensor.
+
+    Returns:
+        tuple: The total (a scalar with the graph), and ``{name: value.detach()}``.
+    """
+    total = sum(v for k, v in losses.items() if k.startswith("loss_"))
+    return total, {k: v.detach() for k, v in losses.items()}
+
+
 def gt_batch(data_samples: Samples) -> torch.Tensor:
     """Stack the samples' ``gt_img`` into (N, C, H, W); a clear error when GT is missing."""
     if not data_samples or any("gt_img" not in s for s in data_samples):
         raise ValueError("training needs ground-truth images: the pipeline must load 'gt'")
     return stack_images([s.gt_img for s in data_samples])
-
-
-def _wrapped_children(module: nn.Module) -> list[str]:
-    """Names of children wrapped in DDP (``MMSeparateDistributedDataParallel`` does that)."""
-    return [name for name, child in module.named_children() if is_model_wrapper(child)]
-
-
-def _rename_prefix(state_dict: dict, old: str, new: str) -> None:
-    for key in [k for k in state_dict if k.startswith(old)]:
-        state_dict[new + key[len(old) :]] = state_dict.pop(key)
-
-
-def _drop_wrapper_keys(module: nn.Module, state_dict: dict, prefix: str, local_metadata) -> None:
-    """Save ``generator.x``, never ``generator.module.x``, whether or not DDP wraps it."""
-    for name in _wrapped_children(module):
-        _rename_prefix(state_dict, f"{prefix}{name}.module.", f"{prefix}{name}.")
-
-
-def _fill_missing_ema(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
-    """A checkpoint without ``generator_ema.*`` (``load_from`` a model trained without EMA)
-    starts the average from its generator instead of leaving it at the initial weights."""
-    if getattr(module, "generator_ema", None) is None:
-        return
-    ema, gen = f"{prefix}generator_ema.", f"{prefix}generator."
-    if any(k.startswith(ema) for k in state_dict):
-        return
-    for key in [k for k in state_dict if k.startswith(gen)]:
-        state_dict[ema + key[len(gen) :]] = state_dict[key]
-
-
-def _add_wrapper_keys(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
-    """Load ``generator.x`` keys into a DDP-wrapped generator (which expects ``.module.``)."""
-    for name in _wrapped_children(module):
-        if not any(k.startswith(f"{prefix}{name}.module.") for k in state_dict):
-            _rename_prefix(state_dict, f"{prefix}{name}.", f"{prefix}{name}.module.")

@@ -8,19 +8,20 @@ from contextlib import contextmanager
 from typing import Iterator, Optional
 
 import torch
-from mmengine.optim import OptimWrapperDict
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import nn
 
 from srzoo.models.restorers.acceleration import CompileOption, accelerate
-from srzoo.models.restorers.accumulation import init_accumulation_counts
-from srzoo.models.restorers.nonfinite import backward, step_if
-from srzoo.models.restorers.sr_model import SRModel, gt_batch
+from srzoo.models.restorers.accumulation import AccumulationCounts
+from srzoo.models.restorers.ema import EMAOption
+from srzoo.models.restorers.nonfinite import backward
+
+# sum_losses is imported from here too (srzoo.speed); it lives beside SRModel, which uses it.
+from srzoo.models.restorers.sr_model import SRModel, gt_batch, sum_losses
 from srzoo.registry import DISCRIMINATORS, LOSSES, RESTORERS
+from srzoo.utils.wrappers import unwrap
 
-
-def unwrap(module: nn.Module) -> nn.Module:
-    """The module inside a (Distributed)DataParallel wrapper, else the module itself."""
-    return getattr(module, "module", module)
+__all__ = ["SRGAN", "frozen", "sum_losses"]
 
 
 @contextmanager
@@ -36,20 +37,14 @@ def frozen(module: nn.Module) -> Iterator[None]:
             p.requires_grad_(True)
 
 
-def sum_losses(losses: dict) -> tuple[torch.Tensor, dict]:
-    """Total of the ``loss_*`` entries, and every entry detached for logging (no host sync)."""
-    total = sum(v for k, v in losses.items() if k.startswith("loss_"))
-    return total, {k: v.detach() for k, v in losses.items()}
-
-
-def _restore_step(module: "SRGAN", incompatible_keys) -> None:
-    """After ``load_state_dict``: take the schedule position from the loaded buffer."""
-    module.step = int(module.step_counter)
+def _reset_accumulation(module: "SRGAN", incompatible_keys) -> None:
+    """After ``load_state_dict``: the step counter may have moved; set the counts again."""
+    module.accumulation.reset()
 
 
 @RESTORERS.register_module()
 class SRGAN(SRModel):
-    """Generator plus discriminator, trained with the SRGAN schedule of SPEC.md.
+    """Generator plus discriminator, trained with the SRGAN schedule of docs/papers.md.
 
     Each ``train_step`` runs the G step when ``step % disc_steps == 0`` and
     ``step >= disc_init_steps`` (with D frozen), then a D step on the detached fake. The
@@ -62,6 +57,9 @@ class SRGAN(SRModel):
         disc_steps (int): Update G once every ``disc_steps`` steps. Default: 1.
         disc_init_steps (int): Train only D for the first steps. Default: 0.
         **See** :class:`SRModel` for the remaining arguments.
+
+    Raises:
+        ValueError: ``disc_steps < 1`` or ``disc_init_steps < 0``.
     """
 
     def __init__(
@@ -75,7 +73,7 @@ class SRGAN(SRModel):
         disc_steps: int = 1,
         disc_init_steps: int = 0,
         pretrained: Optional[dict] = None,
-        ema: bool = False,
+        ema: EMAOption = False,
         nonfinite_patience: int = 10,
         channels_last: bool = False,
         compile: CompileOption = False,
@@ -103,11 +101,8 @@ class SRGAN(SRModel):
         self.gan_loss = LOSSES.build(gan_loss)
         self.disc_steps = disc_steps
         self.disc_init_steps = disc_init_steps
-        # The schedule reads a Python int (no device sync); the buffer mirrors it so that
-        # checkpoints carry it, and loading a state dict restores the int.
-        self.step = 0
-        self.register_buffer("step_counter", torch.zeros((), dtype=torch.long))
-        self.register_load_state_dict_post_hook(_restore_step)
+        self.accumulation = AccumulationCounts()
+        self.register_load_state_dict_post_hook(_reset_accumulation)
 
     def generator_step_due(self, step: int) -> bool:
         """Whether ``step`` updates G: ``step % disc_steps == 0 and step >= disc_init_steps``."""
@@ -119,43 +114,85 @@ class SRGAN(SRModel):
         return max(0, (step - first + self.disc_steps - 1) // self.disc_steps)
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict:
-        """One SRGAN iteration: preprocess, G step when due, D step; returns log_vars.
+        """One SRGAN iteration: preprocess, then three phases; returns log_vars.
 
-        Both backward passes run first; then each optimizer steps unless its loss is
-        NaN/Inf (see ``nonfinite.py``: equivalent, and one host read per iteration).
+        1. :meth:`generator_phase`: G's losses and backward (D frozen) when G is due,
+           else only a fake made without a graph;
+        2. :meth:`discriminator_phase`: D's losses on GT and the detached fake, backward;
+        3. :meth:`apply_updates`: one device read tells which totals are finite, then each
+           optimizer steps unless its loss is NaN/Inf, the EMA is updated and ``step``
+           advances. Stepping after both backward passes is equivalent (``nonfinite.py``).
+
+        Returns:
+            dict: G's ``loss_*`` terms and ``nonfinite_g`` (on G steps only), then
+            ``loss_d_real``, ``loss_d_fake``, ``d_real``, ``d_fake``, ``nonfinite_d``.
         """
         data = self.data_preprocessor(data, True)
         lq, gt = data["inputs"], gt_batch(data["data_samples"])
-        g_wrapper, d_wrapper = optim_wrapper["generator"], optim_wrapper["discriminator"]
-        init_accumulation_counts(
-            optim_wrapper,
-            dict(generator=unwrap(self.generator), discriminator=unwrap(self.discriminator)),
-            self.step,
-            dict(generator=self.generator_steps_before),
+        parts = dict(generator=unwrap(self.generator), discriminator=unwrap(self.discriminator))
+        self.accumulation.set_once(
+            optim_wrapper, parts, self.step, dict(generator=self.generator_steps_before)
         )
-        log_vars, totals = {}, {}
-        if self.generator_step_due(self.step):
-            with g_wrapper.optim_context(self.generator), frozen(self.discriminator):
-                fake = self.generator(lq)
-                losses = self.generator_losses(fake, gt)
-                losses["loss_gan"] = self.adversarial_g_loss(unwrap(self.discriminator), fake, gt)
-            totals["generator"], log_vars = sum_losses(losses)
-            backward(g_wrapper, totals["generator"])
-        else:
-            with torch.no_grad(), g_wrapper.optim_context(self.generator):
-                fake = unwrap(self.generator)(lq)
-        with d_wrapper.optim_context(self.discriminator):
-            # the fake in GT's dtype: an autocast G step made it half precision
+        due = self.generator_step_due(self.step)
+        fake, g_total, g_log = self.generator_phase(lq, gt, optim_wrapper["generator"], due=due)
+        d_total, d_log = self.discriminator_phase(fake, gt, optim_wrapper["discriminator"])
+        totals = dict(generator=g_total, discriminator=d_total)
+        totals = {part: total for part, total in totals.items() if total is not None}
+        return self.apply_updates(optim_wrapper, totals, {**g_log, **d_log})
+
+    def generator_phase(
+        self, lq: torch.Tensor, gt: torch.Tensor, wrapper: OptimWrapper, *, due: bool
+    ) -> tuple[torch.Tensor, Optional[torch.Tensor], dict]:
+        """G's losses and backward with D frozen; when G is not due, only the fake.
+
+        Args:
+            lq (Tensor): LR batch (N, C, h, w) in [0, 1].
+            gt (Tensor): GT batch (N, C, H, W) in [0, 1].
+            wrapper (OptimWrapper): G's wrapper (autocast, accumulation, loss scale).
+            due (bool): Whether G is updated at this iteration.
+
+        Returns:
+            tuple: The fake (N, C, H, W), with a graph to G only when due; G's total loss
+            (None when not due); G's detached ``loss_*`` values to log.
+        """
+        if not due:
+            # No graph: D's step needs only the image. No backward follows, so there is
+            # no gradient to all-reduce and the inner module is called, which skips DDP's
+            # per-forward work (its reducer set-up, and a buffer broadcast if G has any).
+            with torch.no_grad(), wrapper.optim_context(self.generator):
+                return unwrap(self.generator)(lq), None, {}
+        with wrapper.optim_context(self.generator), frozen(self.discriminator):
+            # The DDP-wrapped G (optim_context too, for no_sync while accumulating): a
+            # DDP forward arms its reducer, so the backward below all-reduces G's
+            # gradients across ranks; after the inner module's forward they stay local.
+            fake = self.generator(lq)
+            losses = self.generator_losses(fake, gt)
+            # The inner D: it is frozen, so this backward has no D gradient to all-reduce
+            # (the gradient still flows through D's activations to the fake). A forward
+            # through D's DDP wrapper would set up its reducer and broadcast D's
+            # BatchNorm buffers from rank 0, for nothing.
+            losses["loss_gan"] = self.adversarial_g_loss(unwrap(self.discriminator), fake, gt)
+        total, log_vars = sum_losses(losses)
+        backward(wrapper, total)
+        return fake, total, log_vars
+
+    def discriminator_phase(
+        self, fake: torch.Tensor, gt: torch.Tensor, wrapper: OptimWrapper
+    ) -> tuple[torch.Tensor, dict]:
+        """D's losses on GT and on the detached fake (both (N, C, H, W)), and their backward.
+
+        Returns:
+            tuple: D's total loss; its detached ``loss_d_real``, ``loss_d_fake``,
+            ``d_real``, ``d_fake`` to log.
+        """
+        with wrapper.optim_context(self.discriminator):
+            # The DDP-wrapped D: its forward arms the all-reduce of D's gradients in the
+            # backward below. The fake is detached (no gradient reaches G) and in GT's
+            # dtype: an autocast G step made it half precision.
             d_losses = self.adversarial_d_losses(self.discriminator, fake.detach().to(gt), gt)
-        totals["discriminator"], d_log = sum_losses(d_losses)
-        backward(d_wrapper, totals["discriminator"])
-        finite, log_vars = self.nonfinite_guard.check(totals, {**log_vars, **d_log})
-        for part, ok in finite.items():
-            step_if(optim_wrapper[part], ok)
-        self.step += 1
-        self.step_counter.fill_(self.step)
-        self.nonfinite_guard.raise_if_exhausted()
-        return log_vars
+        total, log_vars = sum_losses(d_losses)
+        backward(wrapper, total)
+        return total, log_vars
 
     def adversarial_g_loss(self, disc: nn.Module, fake: torch.Tensor, gt: torch.Tensor):
         """G's adversarial loss, -log D(G(lq)) scaled by ``gan_loss.loss_weight``.

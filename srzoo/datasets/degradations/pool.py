@@ -1,0 +1,114 @@
+"""Real-ESRGAN's training-pair pool, with its state in the state dict.
+
+Wang et al., "Real-ESRGAN", ICCVW 2021 (arXiv 2107.10833): all images of a batch share one
+resize scale, so a pool of ``size`` past (LQ, GT) pairs is mixed into each batch for more
+diversity. Reference: ``_dequeue_and_enqueue`` of Real-ESRGAN's ``realesrgan_model.py``:
+while filling, the batch is stored and returned unchanged; once full, N pooled pairs drawn
+at random are returned and replaced by the batch.
+
+The pool's content, fill level and size are the module's extra state (``_extra_state`` in
+``state_dict()``), so a checkpoint restores it exactly. It is not a buffer: DDP never
+broadcasts it (each rank keeps its own pool, as the reference does), and its tensors
+follow the inputs' device, whatever ``.to()`` was called.
+"""
+
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class TrainingPairPool(nn.Module):
+    """A shuffled pool of (LQ, GT) pairs of fixed size.
+
+    Args:
+        size: Number of pairs held (Real-ESRGAN: 180); 0 disables the pool. Must be a
+            multiple of the batch size.
+
+    Raises:
+        ValueError: A negative size.
+    """
+
+    def __init__(self, size: int = 180) -> None:
+        super().__init__()
+        if size < 0:
+            raise ValueError(f"queue_size must be >= 0, got {size}")
+        self.size = int(size)
+        self.lq: Optional[torch.Tensor] = None
+        self.gt: Optional[torch.Tensor] = None
+        self.filled = 0
+
+    def _allocate(self, lq: torch.Tensor, gt: torch.Tensor) -> None:
+        n = lq.shape[0]
+        if self.size % n:
+            raise ValueError(f"queue_size {self.size} is not a multiple of the batch size {n}")
+        self.lq = lq.new_zeros((self.size, *lq.shape[1:]))
+        self.gt = gt.new_zeros((self.size, *gt.shape[1:]))
+        self.filled = 0
+
+    def _check(self, lq: torch.Tensor, gt: torch.Tensor) -> None:
+        if self.lq.shape[1:] != lq.shape[1:] or self.gt.shape[1:] != gt.shape[1:]:
+            raise ValueError(
+                f"the pool holds LQ {tuple(self.lq.shape[1:])} / GT {tuple(self.gt.shape[1:])}"
+                f" patches, got {tuple(lq.shape[1:])} / {tuple(gt.shape[1:])}"
+            )
+        if lq.shape[0] != gt.shape[0] or self.size % lq.shape[0]:
+            raise ValueError(
+                f"queue_size {self.size} is not a multiple of the batch size {lq.shape[0]}"
+            )
+
+    @torch.no_grad()
+    def forward(
+        self, lq: torch.Tensor, gt: torch.Tensor, order: int
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Store the batch; once the pool is full, swap it for N shuffled pooled pairs.
+
+        Args:
+            lq: (N, C, h, w) LQ batch.
+            gt: (N, C, H, W) GT batch.
+            order: Seed of the shuffle (from the batch's draw).
+
+        Returns:
+            The (lq, gt) batch to train on, same shapes.
+
+        Raises:
+            ValueError: The size is not a multiple of N, or the patch shapes changed.
+        """
+        if self.size == 0:
+            return lq, gt
+        if self.lq is None:
+            self._allocate(lq, gt)
+        self.lq, self.gt = self.lq.to(lq), self.gt.to(gt)
+        self._check(lq, gt)
+        n = lq.shape[0]
+        if self.filled < self.size:
+            self.lq[self.filled : self.filled + n] = lq
+            self.gt[self.filled : self.filled + n] = gt
+            self.filled += n
+            return lq, gt
+        # The reference shuffles the whole pool and swaps its first N pairs; swapping the
+        # pairs at N uniformly drawn distinct slots in place is the same in distribution.
+        slots = np.random.default_rng(order).permutation(self.size)[:n]
+        slots = torch.from_numpy(slots).to(lq.device)
+        out_lq, out_gt = self.lq[slots], self.gt[slots]
+        self.lq[slots], self.gt[slots] = lq, gt
+        return out_lq, out_gt
+
+    def get_extra_state(self) -> Dict[str, Any]:
+        """``size``, ``filled`` and the pooled ``lq`` / ``gt`` (None before the first batch)."""
+        return dict(size=self.size, filled=self.filled, lq=self.lq, gt=self.gt)
+
+    def set_extra_state(self, state: Dict[str, Any]) -> None:
+        """Restore :meth:`get_extra_state`'s dict.
+
+        Raises:
+            ValueError: The checkpoint's pool has another size.
+        """
+        if int(state["size"]) != self.size:
+            raise ValueError(
+                f"the checkpoint's training-pair pool holds {state['size']} pairs, this "
+                f"one {self.size} (queue_size); use the run's queue_size to resume"
+            )
+        self.filled = int(state["filled"])
+        self.lq, self.gt = state["lq"], state["gt"]
