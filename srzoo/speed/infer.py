@@ -12,6 +12,7 @@ process's ``ru_maxrss`` stands in (then the figure is a lower bound).
 """
 
 import multiprocessing
+import os
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 from typing import Optional
@@ -97,8 +98,9 @@ def run_variant(spec: dict) -> dict:
 
     Returns:
         dict: ``ms`` (median), ``ms_per_mp`` (per output megapixel), ``first_s`` (first
-        call, compilation included), ``peak_mib`` and ``out`` (the SR image, float32, not
-        clamped: an untrained network's output may lie outside [0, 1]).
+        call, compilation included), ``peak_mib``, ``pid`` (the process that ran it) and
+        ``out`` (the SR image, float32, not clamped: an untrained network's output may lie
+        outside [0, 1]).
     """
     torch.set_num_threads(spec["threads"])
     device = torch.device(spec["device"])
@@ -134,6 +136,7 @@ def run_variant(spec: dict) -> dict:
         ms_per_mp=ms / megapixels,
         first_s=first,
         peak_mib=probe.peak_mib(),
+        pid=os.getpid(),
         out=out[0].numpy(),
     )
 

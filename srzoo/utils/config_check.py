@@ -12,6 +12,7 @@ from typing import Any, Iterable, Optional, Sequence, Tuple
 
 from mmengine.registry import Registry
 
+from srzoo import registry as r
 from srzoo.utils.registry_hint import UnknownTypeError, check_keys, unknown_type_message
 
 
@@ -55,8 +56,6 @@ def check_config(cfg: Any) -> None:
         ConfigKeyError: a key the configured class does not take (full path, nearest names).
         KeyError: an unregistered ``type`` of a top-level part (nearest names).
     """
-    from srzoo import registry as r
-
     model_parts = [r.RESTORERS, r.BACKBONES, r.DISCRIMINATORS, r.LOSSES]
     data_parts = [r.DATASETS, r.TRANSFORMS, r.DATA_SAMPLERS]
     check_part(cfg.get("model"), "model", r.RESTORERS, model_parts)

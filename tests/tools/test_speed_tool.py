@@ -1,6 +1,7 @@
 """srzoo speed: a --tiny smoke run writes the three tables (no timing assertions)."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ _base_ = ["{ROOT}/configs/demo/esrgan_rrdbnet-s_1xb4-300_demo_x4.py"]
 model = dict(
     pretrained=None,
     generator=dict(mid_channels=8, num_blocks=1, growth_channels=4),
-    discriminator=dict(mid_channels=4, input_size=32),
+    discriminator=dict(mid_channels=4),  # input_size: --gt-size sets it with the crop
     perceptual_loss=dict(layer_weights={{"conv1_1": 1.0}}),
 )
 train_dataloader = dict(dataset=dict(data_root="{tmp_path}/no-such-data"))
@@ -62,6 +63,7 @@ def test_tiny_benchmark_writes_the_three_tables(tmp_path):
 
 
 def test_inference_variant_runs_in_its_own_process():
+    """isolate=True: the variant ran in a spawned worker, not in this process."""
     spec = dict(
         variant="fp32+cl",
         generator=TINY_GENERATOR,
@@ -74,6 +76,7 @@ def test_inference_variant_runs_in_its_own_process():
         device="cpu",
     )
     (row,) = measure_inference([spec], isolate=True)
+    assert isinstance(row["pid"], int) and row["pid"] != os.getpid()
     assert row["variant"] == "fp32+cl" and row["ms"] > 0 and row["ms_per_mp"] > row["ms"]
     assert row["peak_mib"] >= 0 and row["psnr_vs_first"] == float("inf")
 

@@ -1,6 +1,8 @@
 """Misspelled config keys and types: one error naming the key path and the nearest names."""
 
+import copy
 from pathlib import Path
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 from mmengine.config import Config
@@ -8,7 +10,7 @@ from mmengine.config import Config
 import srzoo.datasets  # noqa: F401
 import srzoo.engine  # noqa: F401
 import srzoo.models  # noqa: F401
-from srzoo.registry import BACKBONES, HOOKS
+from srzoo.registry import BACKBONES, DATA_SAMPLERS, DATASETS, DISCRIMINATORS, HOOKS, RESTORERS
 from srzoo.utils.config_check import check_config
 from srzoo.utils.registry_hint import ConfigKeyError, accepted_keys
 
@@ -19,8 +21,84 @@ def esrgan_config(**options) -> Config:
     return cfg
 
 
-def test_every_shipped_part_passes():
-    check_config(esrgan_config())
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+CONFIGS = sorted(str(p.relative_to(CONFIG_DIR)) for p in CONFIG_DIR.rglob("*.py"))
+# Configs holding no part that check_config checks (only loops): nothing to misspell there.
+NOTHING_CHECKED = {"_base_/schedules/iter_loops.py"}
+
+
+def checked_parts(cfg: Config) -> Iterator[Tuple[str, dict, Any]]:
+    """(path, config, registry) of the top-level parts check_config checks, in its order."""
+    yield "model", cfg.get("model"), RESTORERS
+    for loader in ("train_dataloader", "val_dataloader", "test_dataloader"):
+        section = cfg.get(loader) or {}
+        yield f"{loader}.dataset", section.get("dataset"), DATASETS
+        yield f"{loader}.sampler", section.get("sampler"), DATA_SAMPLERS
+    for index, hook in enumerate(cfg.get("custom_hooks") or []):
+        yield f"custom_hooks[{index}]", hook, HOOKS
+    for name, hook in (cfg.get("default_hooks") or {}).items():
+        yield f"default_hooks.{name}", hook, HOOKS
+
+
+def misspell(key: str, valid: List[str]) -> str:
+    """``key`` with two neighbouring letters swapped (``num_blocks`` -> ``num_blcoks``)."""
+    for i in [*range(len(key) // 2, len(key) - 1), *range(len(key) // 2)]:
+        bad = key[:i] + key[i + 1] + key[i] + key[i + 2 :]
+        if "_" not in key[i : i + 2] and bad not in valid:
+            return bad
+    raise AssertionError(f"cannot misspell {key!r}")
+
+
+def typo_sites(cfg: Config) -> List[Tuple[str, dict, List[str]]]:
+    """(path, part, its accepted keys) of every checked part whose keys are checked: the
+    top-level parts, and the model's generator and discriminator (nested parts)."""
+    model = cfg.get("model") or {}
+    nested = [("model.generator", model.get("generator"), BACKBONES)]
+    nested += [("model.discriminator", model.get("discriminator"), DISCRIMINATORS)]
+    sites = []
+    for path, part, registry in [*checked_parts(cfg), *nested]:
+        if isinstance(part, dict) and isinstance(part.get("type"), str):
+            registry.import_from_location()
+            valid = accepted_keys(registry.get(part["type"]))
+            if valid:  # None: the class takes **kwargs, so its keys are not checked
+                sites.append((path, part, valid))
+    return sites
+
+
+def inject_typo(part: dict, valid: List[str]) -> Tuple[str, str]:
+    """Add to ``part`` a misspelled copy of one of its keys (else of a key it takes).
+
+    Returns:
+        (the bad key, the key it misspells).
+    """
+    good = next((k for k in part if k in valid), valid[0])
+    bad = misspell(good, valid)
+    part[bad] = part.get(good, 1)
+    return bad, good
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_every_shipped_config_passes_and_fails_with_a_typo(name):
+    shipped = Config.fromfile(CONFIG_DIR / name)
+    check_config(shipped)  # the shipped config: no error
+    sites = typo_sites(shipped)
+    assert sites or name in NOTHING_CHECKED, f"{name}: no checked part to put a typo in"
+    for index in range(len(sites)):
+        cfg = copy.deepcopy(shipped)
+        path, part, valid = typo_sites(cfg)[index]
+        bad, good = inject_typo(part, valid)
+        with pytest.raises(ConfigKeyError) as err:
+            check_config(cfg)
+        message = str(err.value)
+        assert f"unknown config key '{path}.{bad}'" in message, message
+        assert good in message.split("Did you mean:")[1].split("?")[0], message
+    if any(path == "model" for path, _, _ in sites):
+        assert {"model.generator"} <= {path for path, _, _ in sites}
+
+
+def test_the_configs_are_all_found():
+    assert len(CONFIGS) >= 10 and "esrgan_x4.py" in CONFIGS
+    assert NOTHING_CHECKED <= set(CONFIGS)
 
 
 @pytest.mark.parametrize(
