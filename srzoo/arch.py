@@ -140,6 +140,16 @@ class SRArch(nn.Module):
         return 1
 
     @classmethod
+    def body_stride(cls, scale: int) -> int:
+        """LR pixels per pixel of the network body at ``scale`` (its pixel-unshuffle factor).
+
+        Tiling counts its overlap in body pixels, so every network gets the same context in
+        its body. Default: :meth:`input_multiple`, right for pixel-unshuffle networks; one
+        whose multiple is not a downscale (a window size) returns 1.
+        """
+        return cls.input_multiple(scale)
+
+    @classmethod
     def detect(cls, state_dict: Mapping[str, torch.Tensor]) -> Optional[Dict[str, Any]]:
         """Constructor arguments inferred from weights in srzoo's keys, or None if not ours.
 

@@ -2,11 +2,13 @@
 
 The image stays on the CPU. It is cut into a grid of core tiles of ``tile`` x ``tile`` LR
 pixels; each core is processed with ``overlap`` pixels of context on every side (so the
-network sees its receptive field), moved to the device only while it runs. The outputs are
-cropped to the core plus a feather band of ``overlap / 2`` pixels and blended on the CPU
-with linear-ramp weights, so neighbouring tiles meet without seams and every kept pixel is
-at least ``overlap / 2`` LR pixels away from a tile edge. Peak device memory is that of one
-``tile + 2 * overlap`` window, whatever the image size.
+network sees its receptive field), moved to the device only while it runs. The overlap is
+counted in the network body's pixels: a pixel-unshuffle model (Real-ESRGAN x2 / x1, input
+multiple 2 / 4) gets ``overlap * align`` LR pixels, the same context in its body as a x4
+model gets. The outputs are cropped to the core plus a feather band of half the context
+and blended on the CPU with linear-ramp weights, so neighbouring tiles meet without seams
+and every kept pixel has at least half the context on every side. Peak device memory is
+that of one ``tile + 2 * overlap * align`` window, whatever the image size.
 """
 
 from typing import Callable, List, Optional, Tuple, Union
@@ -18,6 +20,8 @@ Progress = Callable[[int, int], None]
 DeviceLike = Union[str, torch.device]
 
 MIN_TILE = 16
+#: The smallest overlap (in body pixels) tested to keep tiled output within 1/255 of untiled.
+MIN_OVERLAP = 16
 # RuntimeError texts of allocation failures: CUDA / MPS / XPU, and the CPU allocator.
 _OOM_MESSAGES = ("out of memory", "can't allocate memory")
 
@@ -132,6 +136,7 @@ def tiled_forward(
     progress: Optional[Progress] = None,
     min_tile: int = MIN_TILE,
     align: int = 1,
+    body_stride: Optional[int] = None,
 ) -> torch.Tensor:
     """Run a super-resolution model over ``x`` tile by tile, blending the tiles seamlessly.
 
@@ -141,10 +146,11 @@ def tiled_forward(
         scale: The model's upscale factor s.
         tile: Core tile size in LR pixels (rounded down to a multiple of ``align``); 0 or
             a tile no smaller than the image runs one pass over the whole image. Default: 0.
-        overlap: LR pixels of context around each core (rounded down to a multiple of
-            ``align``);
-            32 covers the receptive field of ESRGAN's RRDBNet to within 8-bit precision.
-            Default: 32.
+        overlap: Context around each core in the network body's pixels: ``overlap *
+            align`` LR pixels, so a pixel-unshuffle model (whose body runs at 1/``align``
+            of the LR resolution) gets the same context as a x4 model. 32 covers the
+            receptive field of ESRGAN's RRDBNet to within 8-bit precision; below
+            :data:`MIN_OVERLAP` seams may show. Default: 32.
         device: Where each tile runs. Default: ``"cpu"``.
         dtype: Dtype each tile is cast to. Default: ``torch.float32``.
         progress: Called as ``progress(done, total)`` after each tile. Default: None.
@@ -153,6 +159,9 @@ def tiled_forward(
             and sizes are multiples of it, so a pixel-unshuffle model (Real-ESRGAN x2 / x1
             groups 2x2 / 4x4 pixels) sees the same pixel groups in a tile as in the whole
             image. Default: 1.
+        body_stride: LR pixels per body pixel (the contract's ``body_stride``): the overlap
+            is ``overlap * body_stride`` LR pixels, rounded up to ``align``. Default: None
+            (``align``, right for pixel-unshuffle models).
 
     Returns:
         SR batch (N, C_out, H * s, W * s), float32, on the CPU.
@@ -162,7 +171,8 @@ def tiled_forward(
     """
     device = torch.device(device)
     h, w = x.shape[-2:]
-    overlap = overlap // align * align
+    stride = align if body_stride is None else body_stride
+    overlap = -(-overlap * stride // align) * align  # body pixels -> LR pixels, aligned
     tile = _round_down(tile, align) if tile > 0 else max(h, w)
     while True:
         try:

@@ -23,11 +23,41 @@ from srzoo.utils.wrappers import unwrap
 Source = Union[str, os.PathLike, Mapping[str, Any]]
 
 
+def checkpoint_pointer(work_dir: Union[str, os.PathLike]) -> Optional[Path]:
+    """The checkpoint a work dir's ``last_checkpoint`` names, found even if the folder moved.
+
+    mmengine records an absolute path (or one relative to the directory training ran
+    from). The work dir's own file of that name wins: a work dir copied or moved to another
+    folder or machine points at its old place, which may be gone or hold another run's
+    file. The recorded path is used only when the work dir has no such file.
+
+    Args:
+        work_dir: The training work dir.
+
+    Returns:
+        The checkpoint path, or None when there is no (readable) ``last_checkpoint`` or
+        neither place holds the file.
+    """
+    folder = Path(work_dir)
+    try:
+        recorded = Path((folder / "last_checkpoint").read_text(encoding="utf-8").strip())
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not recorded.name:
+        return None
+    local = folder / recorded.name
+    if local.is_file():
+        return local
+    return recorded if recorded.is_file() else None
+
+
 def resolve_checkpoint(path: Union[str, os.PathLike]) -> str:
-    """``path`` itself, or for a work dir the checkpoint its ``last_checkpoint`` names.
+    """``path`` itself, or for a work dir the checkpoint its ``last_checkpoint`` names
+    (:func:`checkpoint_pointer`: the work dir's own file of that name first).
 
     Raises:
-        FileNotFoundError: a folder without a ``last_checkpoint`` file.
+        FileNotFoundError: a folder without a ``last_checkpoint`` file, or one that names a
+            file found neither in the folder nor at the recorded path (both are named).
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -35,7 +65,14 @@ def resolve_checkpoint(path: Union[str, os.PathLike]) -> str:
     pointer = folder / "last_checkpoint"
     if not pointer.is_file():
         raise FileNotFoundError(f"{path} is a folder without a last_checkpoint file; pass a file")
-    return pointer.read_text().strip()
+    found = checkpoint_pointer(folder)
+    if found is None:
+        recorded = pointer.read_text(encoding="utf-8").strip()
+        raise FileNotFoundError(
+            f"{pointer} names {recorded!r}, which exists neither there nor as "
+            f"{folder / Path(recorded).name}; pass a checkpoint file"
+        )
+    return str(found)
 
 
 def read_source(source: Source) -> Tuple[Any, str]:

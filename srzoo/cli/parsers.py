@@ -104,7 +104,12 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="checkpoint in any supported layout")
     p.add_argument("--config", help="training config naming the generator")
     p.add_argument("--tile", type=int, default=0, help="tile size in LR px; 0 = whole image")
-    p.add_argument("--tile-overlap", type=int, default=32, help="tile context in LR px")
+    p.add_argument(
+        "--tile-overlap",
+        type=int,
+        default=32,
+        help="tile context in body px (LR px x input multiple)",
+    )
     p.add_argument("--device", default="cpu", help="e.g. cpu, cuda, cuda:1")
     p.add_argument("--dtype", choices=PRECISION_NAMES, default="fp32")
     p.add_argument("--suffix", default="", help="appended to each output file name")
@@ -138,6 +143,18 @@ def _add_interpolate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", required=True, help="output .pth or .safetensors")
 
 
+def _add_pd(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pd", help="perception-distortion table and plot of network interpolation")
+    p.add_argument("config", help="config naming the generator and the test sets")
+    p.add_argument("psnr", help="checkpoint at alpha = 0 (PSNR-oriented)")
+    p.add_argument("gan", help="checkpoint at alpha = 1 (GAN)")
+    p.add_argument("--alphas", default="0,0.2,0.4,0.6,0.8,1", help="comma-separated blends")
+    p.add_argument("--work-dir", help="where the table and PNG go (default work_dirs/<config>)")
+    p.add_argument("--alexnet-weights", help="torchvision AlexNet file for LPIPS (hub cache)")
+    p.add_argument("--lin-weights", help="LPIPS v0.1 linear layers (the lpips package's)")
+    _add_config_options(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``srzoo`` argument parser with all its sub-commands."""
     parser = argparse.ArgumentParser(prog="srzoo", description="srzoo super-resolution tools")
@@ -150,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_export,
         _add_convert,
         _add_interpolate,
+        _add_pd,
     ):
         add(sub)
     return parser

@@ -2,60 +2,141 @@
 
 Every input is tried; a bad one is reported on one line and the others still run. The
 exit status is 0 when every image was written, 1 otherwise.
+
+Output names never collide: a glob's matches keep their folders relative to the glob's
+fixed part (``scans/**/*.png`` writes ``OUT/day1/page.png`` and ``OUT/day2/page.png``),
+and any two inputs that would still map to one output file (two folders holding the same
+name, ``a.png`` and ``a.jpg`` with ``--ext png`` ...) stop the command before any image is
+written, with an error naming both inputs. An output that would overwrite an input stops it
+the same way. The count printed is the number of files written.
 """
 
 import argparse
 import glob
+import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
+from srzoo.apis.image_formats import FORMATS
 from srzoo.apis.inference import Upscaler
 from srzoo.errors import USER_ERRORS, UsageError
 from srzoo.plugins import ensure_plugins
 from srzoo.utils.names import IMAGE_EXTENSIONS
 
+_LISTED = 5
 
-def collect_inputs(inputs: Sequence[str]) -> Tuple[List[Path], List[str]]:
-    """Expand files, folders (their images, sorted) and glob patterns.
+
+class Source(NamedTuple):
+    """One input image and its path under ``-o`` (folders kept for glob matches)."""
+
+    path: Path
+    rel: Path
+
+
+def _glob_root(pattern: str) -> Path:
+    """The fixed leading folders of a glob pattern (``scans`` for ``scans/**/*.png``)."""
+    fixed = []
+    for part in Path(pattern).parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path(".")
+
+
+def _key(path: Path) -> str:
+    """A path's identity for collision checks (absolute, normalised)."""
+    return os.path.normcase(os.path.abspath(path))
+
+
+def collect_inputs(inputs: Sequence[str]) -> Tuple[List[Source], List[str]]:
+    """Expand files, folders (their images, sorted) and glob patterns; drop repeats.
 
     Returns:
-        (files, errors): the files found, and one message per input that matched nothing.
+        (sources, errors): the images found, each with its relative output path, and one
+        message per input that matched nothing.
     """
-    files: List[Path] = []
+    sources: Dict[str, Source] = {}
     errors: List[str] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-            )
+            found = [
+                Source(p, Path(p.name))
+                for p in sorted(path.iterdir())
+                if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+            ]
         elif path.is_file():
-            found = [path]
+            found = [Source(path, Path(path.name))]
         else:
-            found = [Path(p) for p in sorted(glob.glob(item, recursive=True)) if Path(p).is_file()]
+            root = _glob_root(item)
+            matches = [Path(p) for p in sorted(glob.glob(item, recursive=True))]
+            found = [Source(p, p.relative_to(root)) for p in matches if p.is_file()]
         if not found:
             errors.append(f"{item}: no such file, no images in that folder, or no glob match")
-        files.extend(found)
-    return files, errors
+        for source in found:  # the same file named twice is upscaled once
+            sources.setdefault(_key(source.path), source)
+    return list(sources.values()), errors
 
 
-def output_path(src: Path, out: Path, suffix: str, ext: Optional[str], single: bool) -> Path:
+def output_path(src: Source, out: Path, suffix: str, ext: Optional[str], single: bool) -> Path:
     """Where the upscaled ``src`` goes: ``out`` itself for one input named like an image,
-    else ``out/<stem><suffix><ext>``."""
+    else ``out/<relative folder>/<stem><suffix><ext>``."""
     if single and out.suffix.lower() in IMAGE_EXTENSIONS:
         return out
-    extension = ext if ext else src.suffix
+    extension = ext if ext else src.path.suffix
     extension = extension if extension.startswith(".") else "." + extension
-    return out / f"{src.stem}{suffix}{extension}"
+    return out / src.rel.parent / f"{src.path.stem}{suffix}{extension}"
+
+
+def plan_outputs(sources: List[Source], args: argparse.Namespace) -> List[Tuple[Path, Path]]:
+    """``(input, output)`` pairs, checked: no two inputs share an output, none overwrites an
+    input.
+
+    Raises:
+        UsageError: naming the inputs involved (up to five conflicts), before any work.
+    """
+    out, single = Path(args.out), len(sources) == 1
+    plan = [(s.path, output_path(s, out, args.suffix, args.ext, single)) for s in sources]
+    inputs = {_key(src): src for src, _ in plan}
+    claimed: Dict[str, Path] = {}
+    conflicts = []
+    for src, dst in plan:
+        key = _key(dst)
+        if key in inputs:
+            conflicts.append(
+                f"{dst} would overwrite the input {inputs[key]}; pass --suffix or another -o"
+            )
+        elif key in claimed:
+            conflicts.append(f"{dst} would be written for both {claimed[key]} and {src}")
+        claimed.setdefault(key, src)
+    if conflicts:
+        more = f" (and {len(conflicts) - _LISTED} more)" if len(conflicts) > _LISTED else ""
+        raise UsageError(
+            "output names collide, nothing written: "
+            + "; ".join(conflicts[:_LISTED])
+            + more
+            + ". Inputs from several folders keep their folders under -o when given as "
+            "one glob (e.g. 'scans/**/*.png'); or use --suffix / separate runs"
+        )
+    return plan
+
+
+def _same_file_written(dst: Path, written: List[Path]) -> Optional[Path]:
+    """An output of this run that ``dst`` is the same file as (a case-insensitive disk)."""
+    if not dst.exists():
+        return None
+    return next((w for w in written if w.exists() and os.path.samefile(w, dst)), None)
 
 
 def run(args: argparse.Namespace) -> int:
     """Upscale every input; 0 if every image was written, 1 if any failed."""
     ensure_plugins()
-    files, errors = collect_inputs(args.inputs)
+    if args.ext and "." + args.ext.lstrip(".").lower() not in FORMATS:
+        raise UsageError(f"--ext {args.ext}: srzoo writes {', '.join(FORMATS)}")
+    sources, errors = collect_inputs(args.inputs)
     for message in errors:
         print(f"error: {message}", file=sys.stderr)
     upscaler = Upscaler.from_checkpoint(
@@ -67,17 +148,18 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         alpha_mode=args.alpha_mode,
     )
-    out, failed, written = Path(args.out), len(errors), 0
-    bar = tqdm(files, unit="img", desc=f"x{upscaler.scale}", disable=args.quiet, file=sys.stderr)
-    for src in bar:
-        dst = output_path(src, out, args.suffix, args.ext, single=len(files) == 1)
+    plan = plan_outputs(sources, args)
+    out, failed, written = Path(args.out), len(errors), []
+    bar = tqdm(plan, unit="img", desc=f"x{upscaler.scale}", disable=args.quiet, file=sys.stderr)
+    for src, dst in bar:
         try:
-            if dst.resolve() == src.resolve():
-                raise UsageError("output would overwrite the input; pass --suffix or another -o")
+            earlier = _same_file_written(dst, written)
+            if earlier is not None:
+                raise UsageError(f"{dst} is the same file as the output {earlier}; not replaced")
             upscaler.upscale_file(src, dst)
-            written += 1
+            written.append(dst)
         except USER_ERRORS as err:  # a bad image or path; a bug still stops with a traceback
             failed += 1
             tqdm.write(f"error: {src}: {err}", file=sys.stderr)
-    print(f"wrote {written} of {len(files)} image(s) to {out}", file=sys.stderr)
+    print(f"wrote {len(written)} of {len(plan)} image(s) to {out}", file=sys.stderr)
     return 1 if failed else 0

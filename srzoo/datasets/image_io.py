@@ -8,6 +8,7 @@ PNG bytes keyed by image name, plus ``meta_info.txt`` with lines
 """
 
 import os
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -28,6 +29,8 @@ _MAGIC = {
 }
 _TAIL = 256
 _LMDB_ENVS: Dict[Tuple[int, str], object] = {}
+_LMDB_META: Dict[tuple, dict] = {}
+_SHAPE = re.compile(r"\((\d+),\s*(\d+),\s*(\d+)\)")
 
 
 def is_image_file(name: str) -> bool:
@@ -141,8 +144,11 @@ def image_size(path: str) -> Tuple[int, int]:
     elif fmt == "JPEG":
         size = _jpeg_size(data)
     elif fmt == "BMP" and len(data) >= 26:
-        width = int.from_bytes(data[18:22], "little", signed=True)
-        size = abs(int.from_bytes(data[22:26], "little", signed=True)), width
+        if int.from_bytes(data[14:18], "little") == 12:  # OS/2 BITMAPCOREHEADER: 16-bit sizes
+            size = int.from_bytes(data[20:22], "little"), int.from_bytes(data[18:20], "little")
+        else:
+            width = int.from_bytes(data[18:22], "little", signed=True)
+            size = abs(int.from_bytes(data[22:26], "little", signed=True)), width
     if size is None:
         size = decode_image(read_file_bytes(path), cv2.IMREAD_UNCHANGED, path).shape[:2]
     return int(size[0]), int(size[1])
@@ -237,13 +243,34 @@ def read_lmdb_bytes(db_path: str, key: str) -> bytes:
     return bytes(data)
 
 
-def read_lmdb_keys(db_path: str) -> List[str]:
-    """Keys listed in ``<db_path>/meta_info.txt`` (first token, extension removed)."""
+def read_lmdb_meta(db_path: str) -> Dict[str, Optional[Tuple[int, int, int]]]:
+    """``<db_path>/meta_info.txt`` as ``{key: (h, w, c) or None}``, in file order.
+
+    Lines are BasicSR's ``name.png (h,w,c) compression`` (the key is the name without its
+    extension); a line without a shape maps to None. Cached per process and file version.
+
+    Raises:
+        FileNotFoundError: the LMDB has no ``meta_info.txt``.
+    """
     meta = os.path.join(db_path, "meta_info.txt")
     if not os.path.isfile(meta):
         raise FileNotFoundError(
             f"LMDB folder '{db_path}' has no meta_info.txt; build it with tools/create_lmdb.py."
         )
-    with open(meta, encoding="utf-8") as f:
-        names = [line.split()[0] for line in f if line.strip()]
-    return [os.path.splitext(n)[0] for n in names]
+    stat = os.stat(meta)
+    key = (os.getpid(), os.path.abspath(meta), stat.st_mtime_ns, stat.st_size)
+    if key not in _LMDB_META:
+        shapes: Dict[str, Optional[Tuple[int, int, int]]] = {}
+        with open(meta, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    found = _SHAPE.search(line)
+                    shape = tuple(int(v) for v in found.groups()) if found else None
+                    shapes[os.path.splitext(line.split()[0])[0]] = shape  # type: ignore[assignment]
+        _LMDB_META[key] = shapes
+    return _LMDB_META[key]
+
+
+def read_lmdb_keys(db_path: str) -> List[str]:
+    """Keys listed in ``<db_path>/meta_info.txt`` (first token, extension removed)."""
+    return list(read_lmdb_meta(db_path))

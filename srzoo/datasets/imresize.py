@@ -119,6 +119,26 @@ def _resize_axis_torch(img: torch.Tensor, scale: float, axis: int) -> torch.Tens
     return out
 
 
+def round_half_away(x: ArrayOrTensor) -> ArrayOrTensor:
+    """Round to the nearest integer, halves away from zero, as MATLAB's ``round`` and its
+    conversion of doubles to ``uint8`` do (numpy and torch round halves to even).
+
+    Exact for every float: ``x - trunc(x)`` is computed without error, so 0.5 is compared
+    exactly (unlike ``floor(x + 0.5)``, which sends 0.49999999999999994 to 1).
+
+    Args:
+        x (np.ndarray | torch.Tensor): floats, any shape.
+
+    Returns:
+        np.ndarray | torch.Tensor: integral floats, same type, shape and dtype.
+    """
+    if isinstance(x, torch.Tensor):
+        whole = torch.trunc(x)
+        return whole + torch.where((x - whole).abs() >= 0.5, torch.sign(x), torch.zeros_like(x))
+    whole = np.trunc(x)
+    return whole + np.where(np.abs(x - whole) >= 0.5, np.sign(x), 0.0).astype(whole.dtype)
+
+
 def _check_scale(scale: float) -> float:
     scale = float(scale)
     if not math.isfinite(scale) or scale <= 0:
@@ -134,7 +154,7 @@ def _imresize_np(img: np.ndarray, scale: float) -> np.ndarray:
     out = _resize_axis_np(_resize_axis_np(work, scale, 0), scale, 1)
     if np.issubdtype(src_dtype, np.integer):
         info = np.iinfo(src_dtype)
-        return np.clip(np.round(out), info.min, info.max).astype(src_dtype)
+        return np.clip(round_half_away(out), info.min, info.max).astype(src_dtype)
     if src_dtype == np.bool_:
         return out > 0.5
     return out
@@ -149,7 +169,7 @@ def _imresize_torch(img: torch.Tensor, scale: float) -> torch.Tensor:
     out = _resize_axis_torch(_resize_axis_torch(work, scale, h_axis), scale, h_axis + 1)
     if not src_dtype.is_floating_point and src_dtype != torch.bool:
         info = torch.iinfo(src_dtype)
-        return out.round().clamp(info.min, info.max).to(src_dtype)
+        return round_half_away(out).clamp(info.min, info.max).to(src_dtype)
     return out
 
 
@@ -164,8 +184,9 @@ def imresize(img: ArrayOrTensor, scale: Union[float, int]) -> ArrayOrTensor:
 
     Returns:
         np.ndarray | torch.Tensor: same type and dtype as ``img``, spatial size
-        ``ceil(H * scale) x ceil(W * scale)``. Integer images are rounded and
-        clipped to their dtype's range, as MATLAB does for uint8.
+        ``ceil(H * scale) x ceil(W * scale)``. Integer images are rounded half away
+        from zero (:func:`round_half_away`) and clipped to their dtype's range, as
+        MATLAB does for uint8.
 
     Raises:
         ValueError: a non-positive scale or an unsupported shape.

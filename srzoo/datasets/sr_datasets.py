@@ -23,7 +23,7 @@ from srzoo.datasets.folder_index import (
     resolve,
 )
 from srzoo.datasets.image_io import read_lmdb_keys
-from srzoo.datasets.sample_check import crop_size, failure_message, sample_problems
+from srzoo.datasets.sample_check import PipelineView, failure_message, sample_problems
 from srzoo.datasets.samplers import sample_rng
 from srzoo.errors import DataCheckError
 from srzoo.registry import DATASETS, TRANSFORMS
@@ -73,9 +73,14 @@ class _SRFolderDataset(BaseDataset):
 
     def prepare_data(self, idx: int) -> Any:
         """Run the pipeline on sample ``idx``, under the sample's own seed when ``idx`` is a
-        ``SeededIndex`` (from ``ResumableInfiniteSampler``)."""
-        with sample_rng(getattr(idx, "sample_seed", None)):
-            return super().prepare_data(int(idx))
+        ``SeededIndex`` (from ``ResumableInfiniteSampler``); the seed is also passed to the
+        pipeline as ``results["sample_seed"]`` (``RealESRGANKernels`` draws from it)."""
+        seed = getattr(idx, "sample_seed", None)
+        with sample_rng(seed):
+            info = self.get_data_info(int(idx))
+            if seed is not None:
+                info["sample_seed"] = seed
+            return self.pipeline(info)
 
     def _drop_bad(self, infos: List[dict], keys: Sequence[str]) -> List[dict]:
         """Check every sample (files, sizes, crop); raise, or drop and report, the bad ones.
@@ -85,10 +90,10 @@ class _SRFolderDataset(BaseDataset):
         """
         if not (self.check_images or self.skip_bad_images):
             return infos
-        patch = None if self.test_mode else crop_size(self.pipeline.transforms)
+        view = PipelineView(self.pipeline.transforms, self.test_mode)
         kept, bad = [], []
         for info in infos:
-            problems = sample_problems(info, keys, patch)
+            problems = sample_problems(info, keys, view)
             bad.extend(problems)
             if not problems:
                 kept.append(info)

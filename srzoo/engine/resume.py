@@ -16,6 +16,7 @@ import torch
 from mmengine.logging import print_log
 
 from srzoo.checkpoint.io import PathLike, load_checkpoint_file
+from srzoo.checkpoint.weights import checkpoint_pointer
 from srzoo.errors import CorruptCheckpointError, UnsafeCheckpointError
 
 
@@ -63,10 +64,9 @@ def _checkpoint_step(path: Path) -> int:
 def _candidates(work_dir: Path) -> list:
     """``iter_N.pth`` / ``epoch_N.pth`` and the ``last_checkpoint`` target, newest first."""
     found = {p for p in work_dir.glob("*.pth") if _checkpoint_step(p) >= 0}
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        named = Path((work_dir / "last_checkpoint").read_text(encoding="utf-8").strip())
-        if named.name and named.is_file():
-            found.add(named)
+    named = checkpoint_pointer(work_dir)  # the work dir's own file first, if it moved
+    if named is not None:
+        found.add(named)
     return sorted(found, key=lambda p: (_checkpoint_step(p), p.name), reverse=True)
 
 

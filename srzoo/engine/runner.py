@@ -13,7 +13,10 @@ an exact resume does not depend on which checkpoint hook is configured:
   ``load_state_dict`` (mmengine's loader misses the weights of DDP-wrapped GAN parts), and
   keeps the checkpoint's train state in :attr:`SRRunner.resumed_train_state` for the loop;
 * ``resume='auto'`` (``resume=True`` without ``load_from``) takes the newest checkpoint
-  that loads (:func:`~srzoo.engine.resume.latest_valid_checkpoint`).
+  that loads (:func:`~srzoo.engine.resume.latest_valid_checkpoint`);
+* :meth:`SRRunner.resume` lets the configured parameter schedule win over the
+  checkpoint's when they differ (:mod:`srzoo.engine.schedule_resume`), with a warning
+  naming both; an unchanged schedule is restored exactly as mmengine does.
 """
 
 import time
@@ -28,6 +31,7 @@ from mmengine.runner.checkpoint import weights_to_cpu
 from mmengine.utils import apply_to
 
 from srzoo.checkpoint import load_checkpoint_file, load_weights, save_checkpoint_atomic
+from srzoo.engine import schedule_resume
 from srzoo.engine.resume import latest_valid_checkpoint
 from srzoo.utils.wrappers import unwrap
 
@@ -36,6 +40,15 @@ TRAIN_STATE_KEY = "train_state"
 
 def _to_cpu(obj):
     return apply_to(obj, lambda x: hasattr(x, "cpu"), lambda x: x.cpu())
+
+
+def _saved_schedule(saved, saved_types) -> str:
+    """How the warning names a checkpoint's schedule."""
+    if saved is None:
+        return "none saved"
+    states = schedule_resume.flatten_states(saved)
+    names = saved_types if saved_types and len(saved_types) == len(states) else None
+    return schedule_resume.describe(names or ["?"] * len(states), states)
 
 
 class SRRunner(Runner):
@@ -62,9 +75,20 @@ class SRRunner(Runner):
             time=time.strftime("%Y%m%d_%H%M%S", time.localtime()),
             mmengine_version=mmengine.__version__,
         )
+        if self._schedulers_built():
+            meta.update(
+                param_scheduler_types=schedule_resume.scheduler_types(self.param_schedulers)
+            )
         if hasattr(self.train_dataloader.dataset, "metainfo"):
             meta.update(dataset_meta=self.train_dataloader.dataset.metainfo)
         return meta
+
+    def _schedulers_built(self) -> bool:
+        """Whether ``param_schedulers`` holds scheduler objects (not yet-to-build configs)."""
+        if not self.param_schedulers:
+            return False
+        pairs = schedule_resume.flatten(self.param_schedulers)
+        return bool(pairs) and all(hasattr(s, "state_dict") for _, s in pairs)
 
     def _scheduler_states(self):
         if isinstance(self.param_schedulers, dict):
@@ -126,6 +150,11 @@ class SRRunner(Runner):
         checkpoint = load_checkpoint_file(filename)
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         self.resumed_train_state = checkpoint.get(TRAIN_STATE_KEY)
+        meta = checkpoint.get("meta") or {}
+        self._resumed_schedule = (
+            checkpoint.get("param_schedulers"),
+            meta.get("param_scheduler_types"),
+        )
         result = load_weights(
             self.model, checkpoint, prefix="", strict=strict, revise_keys=revise_keys, name=filename
         )
@@ -137,6 +166,43 @@ class SRRunner(Runner):
         self._has_loaded = True
         self.logger.info(f"Load checkpoint from {filename}")
         return checkpoint
+
+    def resume(
+        self,
+        filename: str,
+        resume_optimizer: bool = True,
+        resume_param_scheduler: bool = True,
+        map_location="default",
+    ) -> None:
+        """mmengine's resume; then, if the configured parameter schedule differs from the
+        checkpoint's (other schedulers, settings, base learning rates, or none saved), the
+        config's wins at the restored iteration, with a warning naming both
+        (:mod:`srzoo.engine.schedule_resume`)."""
+        built = self._schedulers_built() or not self.param_schedulers
+        fresh = None
+        if resume_param_scheduler and built and isinstance(self.optim_wrapper, OptimWrapper):
+            fresh = schedule_resume.capture(self.param_schedulers, self._optimizers())
+        super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
+        if fresh is None:
+            return
+        saved, saved_types = getattr(self, "_resumed_schedule", (None, None))
+        loaded = schedule_resume.capture(self.param_schedulers, self._optimizers())
+        if not schedule_resume.changed(fresh, loaded, saved, saved_types):
+            return
+        iters, epochs = self.train_loop._iter, self.train_loop._epoch
+        schedule_resume.replay(self.param_schedulers, self._optimizers(), fresh, iters, epochs)
+        self.logger.warning(
+            f"resume: the param_scheduler (or learning rate) of the config differs from the "
+            f"checkpoint's {filename}: checkpoint: {_saved_schedule(saved, saved_types)}; "
+            f"config: {schedule_resume.describe(fresh.names, fresh.states)}. The config's "
+            f"schedule is used, continued at iteration {iters} (learning rates now "
+            f"{self.optim_wrapper.get_lr()})."
+        )
+
+    def _optimizers(self) -> list:
+        """Every optimizer wrapper of the run (the values of an ``OptimWrapperDict``)."""
+        wrapper = self.optim_wrapper
+        return list(wrapper.values()) if hasattr(wrapper, "values") else [wrapper]
 
     def load_or_resume(self) -> None:
         """Resume or load as configured; auto-resume takes the newest valid checkpoint."""

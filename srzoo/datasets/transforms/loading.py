@@ -1,28 +1,25 @@
 """Image loading transform: disk or LMDB bytes -> RGB HWC numpy array."""
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from srzoo.datasets.image_io import ImageReadError, decode_image, read_file_bytes, read_lmdb_bytes
+from srzoo.datasets.decoded import DECODE_FLAGS, check_lmdb_shape, image_ref, read_image_bytes
+from srzoo.datasets.image_io import decode_image
+from srzoo.errors import ImageReadError
 from srzoo.registry import TRANSFORMS
-
-_FLAGS = {
-    "color": cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH,
-    "grayscale": cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH,
-    "unchanged": cv2.IMREAD_UNCHANGED,
-}
 
 
 @TRANSFORMS.register_module()
 class LoadImageFromFile(BaseTransform):
     """Load ``results[f'{key}_path']`` into ``results[key]``.
 
-    The file is read as bytes and decoded with ``cv2.imdecode``. When the dataset
-    uses the LMDB backend it puts ``f'{key}_lmdb'`` (the ``.lmdb`` folder) and
-    ``f'{key}_lmdb_key'`` in ``results`` and the bytes come from there instead.
+    The file is read as bytes and decoded with ``cv2.imdecode``, EXIF orientation ignored.
+    When the dataset uses the LMDB backend it puts ``f'{key}_lmdb'`` (the ``.lmdb`` folder)
+    and ``f'{key}_lmdb_key'`` in ``results`` and the bytes come from there instead; an
+    LMDB image must decode to the size its ``meta_info.txt`` lists. Reading and decoding
+    go through :mod:`srzoo.datasets.decoded`, the definition the start-up data check
+    shares, so the check judges exactly the image loaded here.
 
     Required keys: ``{key}_path``. Added keys: ``{key}`` (H, W, C) array, uint8 or
     uint16 (float32 with ``to_float32``), and ``ori_{key}_shape``.
@@ -39,7 +36,8 @@ class LoadImageFromFile(BaseTransform):
             benchmark folder; DIV2K-sized sets should use sub-images or LMDB. Default: False.
 
     Raises:
-        ImageReadError: a missing, empty, truncated or non-image file, named in the message.
+        ImageReadError: a missing, empty, truncated or non-image file, or an LMDB image
+            whose size differs from its ``meta_info.txt``, named in the message.
     """
 
     def __init__(
@@ -50,8 +48,10 @@ class LoadImageFromFile(BaseTransform):
         to_float32: bool = False,
         cache: bool = False,
     ) -> None:
-        if color_type not in _FLAGS:
-            raise ValueError(f"color_type must be one of {sorted(_FLAGS)}, got {color_type!r}")
+        if color_type not in DECODE_FLAGS:
+            raise ValueError(
+                f"color_type must be one of {sorted(DECODE_FLAGS)}, got {color_type!r}"
+            )
         if channel_order not in ("rgb", "bgr"):
             raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
         self.key = key
@@ -60,17 +60,6 @@ class LoadImageFromFile(BaseTransform):
         self.to_float32 = to_float32
         self.cache = cache
         self._cache: dict = {}
-
-    def _read_bytes(self, results: dict) -> tuple:
-        path_key = f"{self.key}_path"
-        path = results.get(path_key)
-        if path is None:
-            raise KeyError(f"LoadImageFromFile(key='{self.key}') needs results['{path_key}']")
-        db = results.get(f"{self.key}_lmdb")
-        if db:
-            lmdb_key = results.get(f"{self.key}_lmdb_key") or Path(path).stem
-            return read_lmdb_bytes(db, lmdb_key), str(path)
-        return read_file_bytes(str(path)), str(path)
 
     def transform(self, results: dict) -> dict:
         """Read, decode and convert the image.
@@ -93,8 +82,10 @@ class LoadImageFromFile(BaseTransform):
 
     def _load(self, results: dict) -> np.ndarray:
         """Read and decode one image, then convert channels and dtype."""
-        data, name = self._read_bytes(results)
-        img = decode_image(data, _FLAGS[self.color_type], name)
+        ref = image_ref(results, self.key)
+        img = decode_image(read_image_bytes(ref), DECODE_FLAGS[self.color_type], ref.path)
+        check_lmdb_shape(img, ref)
+        name = ref.path
         if img.dtype not in (np.uint8, np.uint16):
             img = img.astype(np.float32)
         if img.ndim == 2:

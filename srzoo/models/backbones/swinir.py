@@ -214,6 +214,11 @@ class SwinIR(SRArch):
         return self_or_cls.window if isinstance(self_or_cls, SwinIR) else 8
 
     @classmethod
+    def body_stride(cls, scale: int) -> int:
+        """1: the body runs at the LR resolution (the window constrains the size only)."""
+        return 1
+
+    @classmethod
     def detect(cls, state_dict: Mapping[str, torch.Tensor]) -> Optional[Dict[str, Any]]:
         """Recognised by ``patch_embed`` and RSTB keys. The window from the bias tables,
         ``img_size`` from the ``attn_mask`` buffers, the upsampler and scale from its convs.
