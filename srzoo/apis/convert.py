@@ -8,13 +8,14 @@ weights and infers its constructor arguments. A plugin backbone that declares th
 is loaded, converted and exported like a built-in one.
 """
 
+import importlib
 import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
 
 import torch
 from torch import nn
 
-from srzoo.apis.metadata import arch_from_metadata
+from srzoo.apis.metadata import arch_from_metadata, arch_modules
 from srzoo.arch import SRArch
 from srzoo.checkpoint import METADATA_KEY, extract_state_dict, load_weights
 from srzoo.checkpoint import detect_layout as detect_container
@@ -101,12 +102,49 @@ def infer_arch(state_dict: Mapping[str, torch.Tensor]) -> Dict[str, Any]:
     )
 
 
+def _metadata(obj: Any) -> Mapping[str, Any]:
+    """safetensors metadata or an mmengine checkpoint's ``meta`` ({} for neither)."""
+    if not isinstance(obj, Mapping):
+        return {}
+    for key in (METADATA_KEY, "meta"):
+        if isinstance(obj.get(key), Mapping):
+            return obj[key]
+    return {}
+
+
 def _metadata_arch(obj: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
     """Architecture named by safetensors metadata or an mmengine checkpoint's meta."""
-    if isinstance(obj.get(METADATA_KEY), Mapping):
-        return arch_from_metadata(obj[METADATA_KEY])
-    meta = obj.get("meta")
-    return arch_from_metadata(meta) if isinstance(meta, Mapping) else None
+    meta = _metadata(obj)
+    return arch_from_metadata(meta) if meta else None
+
+
+def ensure_registered(arch_type: str, modules: List[str], name: str) -> None:
+    """Import the modules a checkpoint names for ``arch_type`` when it is not registered yet.
+
+    A plugin's generator is found from the file alone, when its module is importable (the
+    current folder, ``PYTHONPATH``, or an installed package).
+
+    Raises:
+        WeightsError: still not registered; the message names the modules tried.
+    """
+    if BACKBONES.get(arch_type) is not None:
+        return
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
+    if BACKBONES.get(arch_type) is None:
+        where = (
+            f" The file names module(s) {modules}, which cannot be imported here."
+            if modules
+            else ""
+        )
+        raise WeightsError(
+            f"{name}: its generator '{arch_type}' is not registered.{where} Run srzoo from the "
+            "folder that holds the module, put it on PYTHONPATH or install its package, or "
+            "pass the training config (--config)."
+        )
 
 
 def _resolve_arch(obj: Mapping[str, Any], sd: StateDict, arch: Optional[Mapping]) -> Dict[str, Any]:
@@ -133,6 +171,7 @@ def load_generator_and_arch(
         cfg = _resolve_arch(obj, sd, arch)
     except WeightsError as err:
         raise WeightsError(f"{name}: {err}") from err
+    ensure_registered(str(cfg.get("type")), arch_modules(_metadata(obj)), name)
     model = BACKBONES.build(cfg)
     load_weights(model, sd, prefix=None, name=f"{name} ({json.dumps(cfg)})")
     return model.eval(), cfg

@@ -70,7 +70,7 @@ def export_safetensors(
         raise WeightsError(str(err).replace("the given state dict", name, 1)) from err
     tensors: Dict[str, Any] = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     written = model.arch_config if isinstance(model, SRArch) else cfg  # exact constructor args
-    tensors[METADATA_KEY] = generator_metadata(written, config_text)
+    tensors[METADATA_KEY] = generator_metadata(written, config_text, type(model).__module__)
     save_checkpoint_atomic(tensors, out)
     return out
 

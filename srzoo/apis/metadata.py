@@ -8,22 +8,24 @@ config text in ``meta["cfg"]``, whose ``generator=dict(...)`` is parsed, never r
 
 import ast
 import json
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import srzoo
 
 
 def generator_metadata(
-    arch: Mapping[str, Any], config_text: Optional[str] = None
+    arch: Mapping[str, Any], config_text: Optional[str] = None, module: Optional[str] = None
 ) -> Dict[str, str]:
     """String metadata describing a generator, as written into safetensors headers.
 
     Args:
         arch: Backbone config, ``dict(type=..., **constructor_args)``.
         config_text: Training config text to embed. Default: None.
+        module: The Python module that defines the class (so a plugin's module can be
+            imported when the file is loaded). Default: None.
 
     Returns:
-        ``{"arch", "arch_args" (JSON), "scale", "srzoo_version"[, "config"]}``.
+        ``{"arch", "arch_args" (JSON), "scale", "srzoo_version"[, "arch_module"][, "config"]}``.
     """
     args = {k: v for k, v in arch.items() if k != "type"}
     meta = {
@@ -33,9 +35,31 @@ def generator_metadata(
         "scale": str(args.get("upscale_factor", "")),
         "srzoo_version": srzoo.__version__,
     }
+    if module:
+        meta["arch_module"] = module
     if config_text:
         meta["config"] = config_text
     return meta
+
+
+def arch_modules(meta: Mapping[str, Any]) -> List[str]:
+    """Modules that define a checkpoint's generator: the recorded ``arch_module``, then the
+    training config's ``custom_imports`` (parsed, never run)."""
+    found = []
+    if isinstance(meta.get("arch_module"), str) and meta["arch_module"]:
+        found.append(meta["arch_module"])
+    text = meta.get("cfg") or meta.get("config")
+    if isinstance(text, str) and "custom_imports" in text:
+        try:
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.keyword) and node.arg == "imports":
+                    value = _literal(node.value)
+                    found += (
+                        [m for m in value if isinstance(m, str)] if isinstance(value, list) else []
+                    )
+        except (SyntaxError, ValueError, TypeError):
+            pass
+    return list(dict.fromkeys(found))
 
 
 def _literal(node: ast.AST) -> Any:

@@ -16,6 +16,7 @@ from srzoo.errors import WeightsError
 
 StateDict = Dict[str, torch.Tensor]
 _EMA_FIRST = ("generator_ema.", "generator.")
+_EXTRA = "_extra_state"  # torch's key of a module's get_extra_state()
 
 
 def tensors(obj: Mapping[str, Any]) -> StateDict:
@@ -49,8 +50,13 @@ def detect_layout(obj: Any) -> str:
 
 
 def strip_prefix(sd: Mapping[str, Any], prefix: str) -> StateDict:
-    """Keep ``prefix``-ed tensors, unprefixed; drop an EMA wrapper's ``module.`` and ``steps``."""
-    out = {k[len(prefix) :]: v for k, v in tensors(sd).items() if k.startswith(prefix)}
+    """Keep ``prefix``-ed tensors, unprefixed; drop an EMA wrapper's ``module.`` and ``steps``.
+
+    A module's ``_extra_state`` entry (any value, e.g. the Real-ESRGAN training-pair pool)
+    is kept too, so that a whole restorer's state round-trips.
+    """
+    kept = {k: v for k, v in sd.items() if isinstance(v, torch.Tensor) or k.endswith(_EXTRA)}
+    out = {k[len(prefix) :]: v for k, v in kept.items() if k.startswith(prefix)}
     if out and all(k.startswith("module.") or k == "steps" for k in out):
         out = {k[len("module.") :]: v for k, v in out.items() if k != "steps"}
     return out

@@ -1,6 +1,6 @@
 """Layer 5: the ``srzoo`` command, one surface for every job.
 
-``srzoo train | test | speed | upscale | export | convert | interpolate``. The scripts in
+``srzoo train | test | speed | upscale | export | convert | interpolate | pd``. The scripts in
 ``tools/`` are two-line shims over the same sub-commands, for MMEditing habits.
 
 Error policy, the same for every sub-command: a user's mistake (:class:`srzoo.errors.UserError`,
@@ -33,6 +33,7 @@ MODULES = {
     "export": "srzoo.cli.weights",
     "convert": "srzoo.cli.weights",
     "interpolate": "srzoo.cli.weights",
+    "pd": "srzoo.cli.perception",
 }
 
 
@@ -49,7 +50,14 @@ def report_user_errors(run: Callable[[], int]) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of the ``srzoo`` console script; returns the exit status."""
+    """Entry point of the ``srzoo`` console script; returns the exit status.
+
+    The current folder is importable, as under ``python -m srzoo.cli``, so a model's module
+    beside the user (``custom_imports``, a plugin's ``arch_module``) imports the same way
+    with either spelling of the command.
+    """
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     args = build_parser().parse_args(argv)
     module = importlib.import_module(MODULES[args.command])
     return report_user_errors(lambda: module.run(args))

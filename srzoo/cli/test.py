@@ -1,7 +1,8 @@
 """``srzoo test CONFIG CHECKPOINT``: accuracy tables on every test set (``tools/test.py``).
 
-Writes ``benchmark.{md,csv,json}`` (rows: data sets, plus a bicubic row each; columns:
-PSNR / SSIM on RGB and on Y) into the work dir. ``--compare RUN_DIR...`` merges earlier
+Writes ``benchmark.{md,csv,json}`` (rows: data sets, plus a bicubic row each; columns: the
+config's metrics, PSNR / SSIM on RGB and on Y, and NIQE / LPIPS when configured, each header
+naming its convention) into the work dir. ``--compare RUN_DIR...`` merges earlier
 runs into one models-by-datasets table beside the published numbers.
 """
 
@@ -13,7 +14,7 @@ from srzoo.cli.parsers import cfg_options
 from srzoo.engine.launch import load_config, setup_launcher
 from srzoo.errors import UsageError
 from srzoo.evaluation.evaluate import run_test
-from srzoo.evaluation.tables import compare_tables, to_markdown, write_tables
+from srzoo.evaluation.tables import compare_tables, run_conventions, to_markdown, write_tables
 from srzoo.plugins import ensure_plugins
 
 
@@ -25,9 +26,9 @@ def compare(runs: list, out: str) -> None:
         if meta.is_file():
             info = json.loads(meta.read_text())
             refs[info.get("name", Path(run_dir).name)] = info.get("published", {})
-    rows = compare_tables(runs, refs)
-    write_tables(rows, out, stem="compare")
-    print(to_markdown(rows))
+    rows, conventions = compare_tables(runs, refs), run_conventions(runs)
+    write_tables(rows, out, stem="compare", conventions=conventions)
+    print(to_markdown(rows, conventions))
     print(f"comparison tables written to {out}/compare.{{md,csv,json}}")
 
 

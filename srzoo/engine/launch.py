@@ -8,6 +8,7 @@ before the Runner, and the separate-DDP wrapper runs without device ids.
 """
 
 import os
+import sys
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -49,6 +50,9 @@ def load_config(
     """
     if not Path(path).is_file():
         raise FileNotFoundError(f"config file not found: {path}")
+    folder = str(Path(path).resolve().parent)
+    if folder not in sys.path:  # custom_imports of a module placed next to the config
+        sys.path.append(folder)
     cfg = Config.fromfile(path)
     if options:
         cfg.merge_from_dict(options)

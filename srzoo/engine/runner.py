@@ -30,6 +30,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import weights_to_cpu
 from mmengine.utils import apply_to
 
+from srzoo.arch import SRArch
 from srzoo.checkpoint import load_checkpoint_file, load_weights, save_checkpoint_atomic
 from srzoo.engine import schedule_resume
 from srzoo.engine.resume import latest_valid_checkpoint
@@ -79,6 +80,9 @@ class SRRunner(Runner):
             meta.update(
                 param_scheduler_types=schedule_resume.scheduler_types(self.param_schedulers)
             )
+        generator = unwrap(getattr(unwrap(self.model), "generator", None))
+        if isinstance(generator, SRArch):  # so the file alone rebuilds it (srzoo upscale)
+            meta.update(arch=generator.arch_config, arch_module=type(generator).__module__)
         if hasattr(self.train_dataloader.dataset, "metainfo"):
             meta.update(dataset_meta=self.train_dataloader.dataset.metainfo)
         return meta

@@ -1,20 +1,22 @@
 """Evaluate a restorer on several test sets: metrics, a bicubic row, optional SR images.
 
 This is what ``srzoo test`` (``tools/test.py``) runs: accuracy tables, not speed (that is
-:mod:`srzoo.speed`). The metrics are srzoo's ``SRMetrics`` (MATLAB conventions, RGB and Y
-together), run through mmengine's ``Evaluator`` so that results are gathered across ranks
-under a distributed launch.
+:mod:`srzoo.speed`). The metrics are the config's ``test_evaluator`` (srzoo's ``SRMetrics``,
+and ``NIQE`` / ``LPIPS`` when configured), run through mmengine's ``Evaluator`` so that
+results are gathered across ranks under a distributed launch. The bicubic row goes through
+a second evaluator built from the same config, so it has every column the model row has,
+computed the same way.
 """
 
+import copy
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Dict, List, Optional
 
 import cv2
-import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dist import all_gather_object, is_main_process
+from mmengine.dist import is_main_process
 from mmengine.evaluator import Evaluator
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
@@ -22,7 +24,7 @@ from torch import nn
 
 from srzoo.checkpoint import load_checkpoint_file, load_weights
 from srzoo.evaluation.metrics import to_uint8_hwc
-from srzoo.evaluation.tables import bicubic_baseline, to_markdown, write_tables
+from srzoo.evaluation.tables import bicubic_pair, to_markdown, write_tables
 from srzoo.utils.wrappers import unwrap
 
 
@@ -35,13 +37,37 @@ def save_outputs(samples: list, folder: Path) -> None:
         cv2.imwrite(str(folder / f"{name}.png"), img[..., ::-1] if img.shape[2] == 3 else img)
 
 
-def bicubic_row(batch: dict, scale: int, crop_border: int) -> list[dict]:
-    """Bicubic-baseline metrics for every image of a packed (not preprocessed) batch."""
-    rows = []
+def _chw(img) -> torch.Tensor:
+    return torch.from_numpy(img.transpose(2, 0, 1).copy()).float()
+
+
+def bicubic_samples(batch: dict, scale: int) -> List[dict]:
+    """Metric samples of MATLAB-bicubic upscaling, for a packed (not preprocessed) batch.
+
+    Each has ``pred_img`` (the bicubic LQ, uint8 values as float (C, H, W)), ``gt_img``
+    (cropped to that size) and ``img_name``.
+    """
+    samples = []
     for lq, sample in zip(batch["inputs"], batch["data_samples"]):
-        gt = to_uint8_hwc(sample.gt_img)
-        rows.append(bicubic_baseline(to_uint8_hwc(lq), gt, scale, crop_border))
-    return rows
+        up, gt = bicubic_pair(to_uint8_hwc(lq), to_uint8_hwc(sample.gt_img), scale)
+        name = sample.metainfo.get("img_name")
+        samples.append({"pred_img": _chw(up), "gt_img": _chw(gt), "img_name": name})
+    return samples
+
+
+def metric_conventions(evaluator: Evaluator) -> Dict[str, str]:
+    """Result key -> convention of every metric that says (``conventions()``)."""
+    out: Dict[str, str] = {}
+    for metric in evaluator.metrics:
+        describe = getattr(metric, "conventions", None)
+        for key, text in (describe() if callable(describe) else {}).items():
+            out[f"{metric.prefix}/{key}" if metric.prefix else key] = text
+    return out
+
+
+def _metric_cfgs(evaluator_cfg) -> list:
+    cfgs = evaluator_cfg if isinstance(evaluator_cfg, (list, tuple)) else [evaluator_cfg]
+    return [copy.deepcopy(dict(c)) for c in cfgs]
 
 
 def evaluate_dataset(
@@ -57,34 +83,36 @@ def evaluate_dataset(
     Args:
         model (nn.Module): The restorer (eval mode is set here).
         loader_cfg (dict): A ``test_dataloader`` config with its ``dataset``.
-        evaluator_cfg (dict): Metric config(s), e.g. ``dict(type='SRMetrics', crop_border=4)``.
-        with_bicubic (bool): Also compute the MATLAB-bicubic row. Default: True.
+        evaluator_cfg (dict | list): Metric config(s), e.g.
+            ``[dict(type='SRMetrics', crop_border=4), dict(type='NIQE', crop_border=4)]``.
+        with_bicubic (bool): Also score MATLAB-bicubic upscaling with the same metrics.
+            Default: True.
         save_dir (Path, optional): Write the SR images there.
 
     Returns:
-        dict: ``{'model': metrics, 'bicubic': metrics or None, 'num_images': int}``.
+        dict: ``{'model': metrics, 'bicubic': metrics or None, 'num_images': int,
+        'conventions': {key: convention}}``.
     """
     loader = Runner.build_dataloader(loader_cfg)
-    evaluator = Evaluator(evaluator_cfg if isinstance(evaluator_cfg, list) else [evaluator_cfg])
+    evaluator = Evaluator(_metric_cfgs(evaluator_cfg))
+    bicubic = Evaluator(_metric_cfgs(evaluator_cfg)) if with_bicubic else None
     scale = int(loader_cfg["dataset"].get("scale", 4))
-    first_metric = evaluator_cfg[0] if isinstance(evaluator_cfg, list) else evaluator_cfg
-    crop = int(first_metric.get("crop_border", scale))
     model.eval()
-    bicubic = []
     for batch in loader:
-        if with_bicubic:
-            bicubic += bicubic_row(batch, scale, crop)
+        if bicubic is not None:
+            bicubic.process(data_samples=bicubic_samples(batch, scale))
         with torch.no_grad():
             samples = model.test_step(batch)
         if save_dir is not None and is_main_process():
             save_outputs(samples, save_dir)
         evaluator.process(data_samples=samples, data_batch=batch)
-    metrics = evaluator.evaluate(len(loader.dataset))
-    bicubic = sum(all_gather_object(bicubic), [])
-    bicubic_mean = (
-        {k: float(np.mean([r[k] for r in bicubic])) for k in bicubic[0]} if bicubic else None
-    )
-    return {"model": metrics, "bicubic": bicubic_mean, "num_images": len(loader.dataset)}
+    size = len(loader.dataset)
+    return {
+        "model": evaluator.evaluate(size),
+        "bicubic": bicubic.evaluate(size) if bicubic is not None else None,
+        "num_images": size,
+        "conventions": metric_conventions(evaluator),
+    }
 
 
 def load_test_weights(model: nn.Module, path: str) -> None:
@@ -107,18 +135,23 @@ def test_sets(cfg: Config) -> list[dict]:
     return [dict(name="test", dataset=cfg.test_dataloader.dataset)]
 
 
+def test_model(cfg: Config) -> nn.Module:
+    """The config's restorer, unwrapped, without its ``pretrained`` weights (the checkpoint
+    under test supplies them); the Runner sets up scope, environment and distributed state."""
+    cfg.model.pop("pretrained", None)
+    return unwrap(Runner.from_cfg(cfg).model)
+
+
 def run_test(cfg: Config, checkpoint: str, *, save_images: bool = False, bicubic: bool = True):
     """Evaluate ``checkpoint`` on every test set of ``cfg``; write Markdown, CSV and JSON.
 
     Returns:
         dict[str, Path]: the written table files by format.
     """
-    cfg.model.pop("pretrained", None)  # the checkpoint supplies the weights
-    runner = Runner.from_cfg(cfg)  # sets up scope, env and distributed state
-    model = unwrap(runner.model)
+    model = test_model(cfg)
     load_test_weights(model, checkpoint)
     name = cfg.get("model_zoo", {}).get("name", Path(cfg.filename).stem)
-    rows = []
+    rows, conventions = [], {}
     for entry in test_sets(cfg):
         loader = dict(cfg.test_dataloader, dataset=entry["dataset"])
         save_dir = Path(cfg.work_dir) / "images" / entry["name"] if save_images else None
@@ -129,14 +162,15 @@ def run_test(cfg: Config, checkpoint: str, *, save_images: bool = False, bicubic
         if result["bicubic"]:
             rows.append(dict(model="bicubic", dataset=entry["name"], **result["bicubic"]))
         rows.append(dict(model=name, dataset=entry["name"], **result["model"]))
+        conventions.update(result["conventions"])
     if not is_main_process():
         return {}
-    paths = write_tables(rows, cfg.work_dir, stem="benchmark")
+    paths = write_tables(rows, cfg.work_dir, stem="benchmark", conventions=conventions)
     meta = dict(
         name=name,
         checkpoint=str(checkpoint),
         published=cfg.get("model_zoo", {}).get("published", {}),
     )
     (Path(cfg.work_dir) / "model_zoo.json").write_text(json.dumps(meta, indent=1))
-    print(to_markdown(rows))
+    print(to_markdown(rows, conventions))
     return paths

@@ -1,24 +1,25 @@
-"""mmengine metrics for super-resolution: PSNR, SSIM and MAE on RGB and Y, and LPIPS.
+"""mmengine metrics for super-resolution: PSNR, SSIM and MAE on RGB and Y.
 
 The SR output is rounded to uint8 before comparison, as the MATLAB evaluation
-scripts behind the published tables do (they compare saved 8-bit images).
+scripts behind the published tables do (they compare saved 8-bit images). NIQE and LPIPS
+are in :mod:`srzoo.evaluation.perceptual_metrics`.
+
+Every srzoo metric has ``conventions()``: result key -> how it was computed (channel,
+border, version), which ``srzoo test`` writes into the table header.
 """
 
-import logging
-import os
-from functools import partial
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
-from mmengine.logging import print_log
 
 from srzoo.evaluation import functional as F
 from srzoo.registry import METRICS
 
 _FUNCS = {"PSNR": F.psnr, "SSIM": F.ssim, "MAE": F.mae}
 _SUFFIX = {"RGB": "", "Y": "_Y"}
+_CHANNEL_NAMES = {"RGB": "RGB", "Y": "Y BT.601"}
 
 
 def to_hwc_array(img: Any) -> np.ndarray:
@@ -53,7 +54,7 @@ def to_uint8_hwc(img: Any) -> np.ndarray:
     return quantize(to_hwc_array(img))
 
 
-def _field(sample: Any, key: str) -> Any:
+def field(sample: Any, key: str) -> Any:
     """Read ``key`` from a data sample that may be a dict or a ``BaseDataElement``."""
     if isinstance(sample, dict):
         return sample.get(key)
@@ -105,6 +106,14 @@ class SRMetrics(BaseMetric):
         self.metrics = tuple(metrics)
         self.channels = tuple(channels)
 
+    def conventions(self) -> Dict[str, str]:
+        """Result key -> its convention, e.g. ``{'PSNR_Y': 'Y BT.601, border 4'}``."""
+        return {
+            name + _SUFFIX[channel]: f"{_CHANNEL_NAMES[channel]}, border {self.crop_border}"
+            for channel in self.channels
+            for name in self.metrics
+        }
+
     def evaluate_pair(self, pred: np.ndarray, gt: np.ndarray) -> Dict[str, float]:
         """Compute every configured value for one (H, W, C) prediction and GT.
 
@@ -136,9 +145,9 @@ class SRMetrics(BaseMetric):
         """
         batch_samples = data_batch.get("data_samples") if isinstance(data_batch, dict) else None
         for i, sample in enumerate(data_samples):
-            pred, gt = _field(sample, "pred_img"), _field(sample, "gt_img")
+            pred, gt = field(sample, "pred_img"), field(sample, "gt_img")
             if gt is None and batch_samples is not None:
-                gt = _field(batch_samples[i], "gt_img")
+                gt = field(batch_samples[i], "gt_img")
             if pred is None or gt is None:
                 raise KeyError(
                     "SRMetrics needs 'pred_img' and 'gt_img' in every data sample; got "
@@ -148,12 +157,12 @@ class SRMetrics(BaseMetric):
             if pred.shape != gt.shape:
                 raise ValueError(
                     f"SRMetrics: output {pred.shape} and GT {gt.shape} differ for "
-                    f"'{_field(sample, 'gt_path') or _field(sample, 'img_name')}' (LQ "
-                    f"'{_field(sample, 'lq_path')}'); GT must be LQ size x scale: mod-crop "
+                    f"'{field(sample, 'gt_path') or field(sample, 'img_name')}' (LQ "
+                    f"'{field(sample, 'lq_path')}'); GT must be LQ size x scale: mod-crop "
                     "the GT (ModCrop) or fix the LQ folder"
                 )
             result: Dict[str, Any] = self.evaluate_pair(pred, gt)
-            result["img_name"] = _field(sample, "img_name")
+            result["img_name"] = field(sample, "img_name")
             self.results.append(result)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -167,135 +176,3 @@ class SRMetrics(BaseMetric):
         """
         keys = [k for k in results[0] if k != "img_name"] if results else []
         return {k: float(np.mean([r[k] for r in results])) for k in keys}
-
-
-TORCHVISION_ALEXNET_FILE = "alexnet-owt-7be5be79.pth"
-LPIPS_ALEX_FILE = "lpips_alex_v0.1.pth"
-# LPIPS input scaling (Zhang et al.), applied to images on [-1, 1].
-_LPIPS_SHIFT = (-0.030, -0.088, -0.188)
-_LPIPS_SCALE = (0.458, 0.448, 0.450)
-
-
-class _LPIPSAlex(torch.nn.Module):
-    """LPIPS with an AlexNet trunk; ``features`` follows torchvision's layout so its
-    state dict (``features.{0,3,6,8,10}.*``) loads unchanged. Taps after each ReLU."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        nn = torch.nn
-        self.features = nn.Sequential(
-            nn.Conv2d(3, 64, 11, 4, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
-            nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
-            nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(),
-        )  # fmt: skip
-        self.taps = (1, 4, 7, 9, 11)
-        self.lins = nn.ParameterList(
-            [nn.Parameter(torch.zeros(1, c, 1, 1)) for c in (64, 192, 384, 256, 256)]
-        )
-        self.register_buffer("shift", torch.tensor(_LPIPS_SHIFT).view(1, 3, 1, 1))
-        self.register_buffer("scale", torch.tensor(_LPIPS_SCALE).view(1, 3, 1, 1))
-
-    def load(self, backbone: dict, linear: dict) -> None:
-        """Load torchvision AlexNet weights and the LPIPS ``lin{k}.model.1.weight`` tensors."""
-        trunk = {k[len("features.") :]: v for k, v in backbone.items() if k.startswith("features.")}
-        self.features.load_state_dict(trunk, strict=True)
-        for k, lin in enumerate(self.lins):
-            lin.data.copy_(linear.get(f"lin{k}.model.1.weight", linear.get(f"lin{k}.weight")))
-
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """LPIPS distance of (N, 3, H, W) images on [-1, 1]; returns (N,)."""
-        x, y = (a - self.shift) / self.scale, (b - self.shift) / self.scale
-        total = torch.zeros(a.shape[0], device=a.device)
-        for i, layer in enumerate(self.features):
-            x, y = layer(x), layer(y)
-            if i in self.taps:
-                lin = self.lins[self.taps.index(i)]
-                fx = x / (x.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
-                fy = y / (y.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
-                total = total + ((fx - fy) ** 2 * lin).sum(1).mean(dim=(1, 2))
-        return total
-
-
-@METRICS.register_module()
-class LPIPS(BaseMetric):
-    """LPIPS perceptual distance (Zhang et al., CVPR 2018), AlexNet variant, lower is better.
-
-    Needs two local files (nothing is downloaded):
-
-    - ``backbone_weights``: torchvision's AlexNet, default
-      ``<torch.hub.get_dir()>/checkpoints/alexnet-owt-7be5be79.pth``;
-    - ``lpips_weights``: the LPIPS linear layers, ``weights/v0.1/alex.pth`` of the
-      ``lpips`` package, default ``<torch.hub.get_dir()>/checkpoints/lpips_alex_v0.1.pth``.
-
-    The SR output is rounded to uint8 first; images are mapped to [-1, 1]. The result
-    key is ``'LPIPS'``.
-
-    Args:
-        backbone_weights (str, optional): AlexNet weights file. Default: hub cache path.
-        lpips_weights (str, optional): LPIPS linear weights file. Default: hub cache path.
-        crop_border (int): pixels removed from each side. Default: 0.
-        skip_if_missing (bool): without the files, log a warning and report nothing
-            instead of raising. Default: False.
-        prefix (str, optional): key prefix. Default: None.
-        collect_device (str): device for distributed collection. Default: ``'cpu'``.
-
-    Raises:
-        FileNotFoundError: a weight file is missing and ``skip_if_missing`` is False.
-    """
-
-    default_prefix: Optional[str] = None
-
-    def __init__(
-        self,
-        backbone_weights: Optional[str] = None,
-        lpips_weights: Optional[str] = None,
-        crop_border: int = 0,
-        skip_if_missing: bool = False,
-        prefix: Optional[str] = None,
-        collect_device: str = "cpu",
-    ) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        hub = os.path.join(torch.hub.get_dir(), "checkpoints")
-        files = [
-            backbone_weights or os.path.join(hub, TORCHVISION_ALEXNET_FILE),
-            lpips_weights or os.path.join(hub, LPIPS_ALEX_FILE),
-        ]
-        self.crop_border = crop_border
-        self.net: Optional[_LPIPSAlex] = None
-        missing = [f for f in files if not os.path.isfile(f)]
-        if missing:
-            msg = (
-                f"LPIPS needs local weight files, missing: {', '.join(missing)}. Put torchvision's "
-                f"{TORCHVISION_ALEXNET_FILE} and the lpips package's weights/v0.1/alex.pth there "
-                "(or pass backbone_weights= / lpips_weights=)."
-            )
-            if not skip_if_missing:
-                raise FileNotFoundError(msg)
-            print_log(msg + " LPIPS is skipped.", logger="current", level=logging.WARNING)
-            return
-        load = partial(torch.load, map_location="cpu", weights_only=True)
-        self.net = _LPIPSAlex().eval()
-        self.net.load(load(files[0]), load(files[1]))
-
-    def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
-        """Compute LPIPS for each sample with ``pred_img`` and ``gt_img`` (C, H, W) on [0, 255]."""
-        if self.net is None:
-            return
-        c = self.crop_border
-        for sample in data_samples:
-            imgs = [to_hwc_array(_field(sample, k)) for k in ("pred_img", "gt_img")]
-            imgs[0] = quantize(imgs[0]).astype(np.float64)
-            if c:
-                imgs = [img[c:-c, c:-c] for img in imgs]
-            a, b = (
-                torch.from_numpy(i.transpose(2, 0, 1).copy()).float()[None] / 127.5 - 1
-                for i in imgs
-            )
-            with torch.no_grad():
-                self.results.append({"LPIPS": float(self.net(a, b)[0])})
-
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Mean LPIPS over images (empty when skipped)."""
-        return {"LPIPS": float(np.mean([r["LPIPS"] for r in results]))} if results else {}

@@ -5,20 +5,26 @@ A table is a list of row dicts, each with ``dataset``, ``model`` and metric colu
 runs into one models-by-datasets table and puts the published reference value and
 our difference beside each metric: columns ``PSNR_Y``, ``PSNR_Y (ref)``,
 ``PSNR_Y (diff)``.
+
+``conventions`` (column -> how it was computed, from each metric's ``conventions()``) label
+the Markdown and CSV headers, e.g. ``NIQE [Y BT.601, border 4, 96px blocks]``, and are kept
+in the JSON under ``"conventions"``. A value that could not be computed is a string saying
+why (``n/a: no AlexNet weights at ...``), never a blank.
 """
 
 import csv
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from srzoo.datasets.imresize import imresize
+from srzoo.datasets.imresize import imresize, round_half_away
 from srzoo.evaluation.functional import psnr, ssim
 
 Row = Dict[str, Any]
+Conventions = Dict[str, str]
 References = Dict[str, Dict[str, Dict[str, float]]]
 _LEAD = ("model", "dataset")
 
@@ -40,10 +46,22 @@ def _fmt(value: Any, column: str) -> str:
     return str(value)
 
 
-def to_markdown(rows: Sequence[Row]) -> str:
-    """Render rows as a GitHub Markdown table (one header line, one line per row)."""
+def header(column: str, conventions: Optional[Conventions] = None) -> str:
+    """``column``, labelled with its convention when known: ``NIQE [Y BT.601, border 4]``."""
+    convention = (conventions or {}).get(column)
+    return f"{column} [{convention}]" if convention else column
+
+
+def to_markdown(rows: Sequence[Row], conventions: Optional[Conventions] = None) -> str:
+    """Render rows as a GitHub Markdown table (one header line, one line per row).
+
+    Args:
+        rows (Sequence[dict]): table rows.
+        conventions (dict, optional): column -> convention, shown in the header.
+    """
     cols = table_columns(rows)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    names = [header(c, conventions) for c in cols]
+    lines = ["| " + " | ".join(names) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row.get(c), c) for c in cols) + " |")
     return "\n".join(lines) + "\n"
@@ -59,7 +77,10 @@ def _json_safe(value: Any) -> Any:
 
 
 def write_tables(
-    rows: Sequence[Row], out_dir: Union[str, Path], stem: str = "benchmark"
+    rows: Sequence[Row],
+    out_dir: Union[str, Path],
+    stem: str = "benchmark",
+    conventions: Optional[Conventions] = None,
 ) -> Dict[str, Path]:
     """Write ``rows`` as ``<stem>.md``, ``<stem>.csv`` and ``<stem>.json`` in ``out_dir``.
 
@@ -67,6 +88,8 @@ def write_tables(
         rows (Sequence[dict]): table rows (``dataset``, ``model``, metric columns).
         out_dir (str | Path): folder, created if needed.
         stem (str): file name without extension. Default: ``'benchmark'``.
+        conventions (dict, optional): column -> convention; labels the Markdown and CSV
+            headers and is stored in the JSON. Default: None.
 
     Returns:
         dict[str, Path]: ``{'md': ..., 'csv': ..., 'json': ...}``.
@@ -75,14 +98,33 @@ def write_tables(
     out.mkdir(parents=True, exist_ok=True)
     cols = table_columns(rows)
     paths = {ext: out / f"{stem}.{ext}" for ext in ("md", "csv", "json")}
-    paths["md"].write_text(to_markdown(rows), encoding="utf-8")
+    paths["md"].write_text(to_markdown(rows, conventions), encoding="utf-8")
     with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=cols)
-        writer.writeheader()
-        writer.writerows([{c: _json_safe(r.get(c)) for c in cols} for r in rows])
+        writer = csv.writer(f)
+        writer.writerow([header(c, conventions) for c in cols])
+        writer.writerows([[_json_safe(r.get(c)) for c in cols] for r in rows])
     payload = {"columns": cols, "rows": [{k: _json_safe(v) for k, v in r.items()} for r in rows]}
+    if conventions:
+        payload["conventions"] = {k: v for k, v in conventions.items() if k in cols}
     paths["json"].write_text(json.dumps(payload, indent=1), encoding="utf-8")
     return paths
+
+
+def run_conventions(runs: Sequence[Union[str, Path, dict, list]]) -> Conventions:
+    """The ``conventions`` stored in runs' ``write_tables`` JSON files (first one wins)."""
+    merged: Conventions = {}
+    for run in runs:
+        path = Path(run) if isinstance(run, (str, Path)) else None
+        if path is not None and path.is_dir():
+            path = path / "benchmark.json"
+        if path is not None and path.is_file():
+            stored = json.loads(path.read_text(encoding="utf-8")).get("conventions") or {}
+            for key, value in stored.items():
+                merged.setdefault(key, value)
+        elif isinstance(run, dict):
+            for key, value in (run.get("conventions") or {}).items():
+                merged.setdefault(key, value)
+    return merged
 
 
 def _load_run(run: Union[str, Path, dict, list]) -> List[Row]:
@@ -146,6 +188,28 @@ def compare_tables(
     return out
 
 
+def bicubic_pair(lq: np.ndarray, gt: np.ndarray, scale: int) -> Tuple[np.ndarray, np.ndarray]:
+    """MATLAB-bicubic upscaling of ``lq`` as uint8, and ``gt`` cropped to its size.
+
+    Args:
+        lq (np.ndarray): (h, w, C) LR image, uint8 or float on [0, 255].
+        gt (np.ndarray): (H, W, C) GT with ``H >= h * scale`` and ``W >= w * scale``.
+        scale (int): upscaling factor.
+
+    Returns:
+        tuple: (upscaled (h * scale, w * scale, C) uint8, cropped GT).
+
+    Raises:
+        ValueError: ``gt`` is smaller than ``lq`` x ``scale``.
+    """
+    up = imresize(np.asarray(lq, dtype=np.float64), float(scale))
+    up = np.clip(round_half_away(up), 0, 255).astype(np.uint8)  # MATLAB's uint8 rounding
+    h, w = up.shape[:2]
+    if gt.shape[0] < h or gt.shape[1] < w:
+        raise ValueError(f"GT {gt.shape[:2]} is smaller than LQ {lq.shape[:2]} x {scale}")
+    return up, gt[:h, :w, ...]
+
+
 def bicubic_baseline(
     lq: np.ndarray, gt: np.ndarray, scale: int, crop_border: Optional[int] = None
 ) -> Dict[str, float]:
@@ -164,12 +228,7 @@ def bicubic_baseline(
     Raises:
         ValueError: ``gt`` is smaller than ``lq`` x ``scale``.
     """
-    up = imresize(np.asarray(lq, dtype=np.float64), float(scale))
-    up = np.clip(np.round(up), 0, 255).astype(np.uint8)
-    h, w = up.shape[:2]
-    if gt.shape[0] < h or gt.shape[1] < w:
-        raise ValueError(f"GT {gt.shape[:2]} is smaller than LQ {lq.shape[:2]} x {scale}")
-    gt = gt[:h, :w, ...]
+    up, gt = bicubic_pair(lq, gt, scale)
     border = scale if crop_border is None else crop_border
     return {
         "PSNR": psnr(up, gt, crop_border=border),

@@ -1,4 +1,7 @@
-"""SRMetrics (mmengine BaseMetric): keys, values, rounding, sample formats."""
+"""SRMetrics (mmengine BaseMetric): keys, values, rounding, sample formats, conventions.
+
+NIQE and LPIPS are tested against their references in test_niqe.py and test_lpips.py.
+"""
 
 import numpy as np
 import pytest
@@ -7,7 +10,7 @@ from mmengine.structures import BaseDataElement
 
 import srzoo.evaluation  # noqa: F401  (registers the metrics)
 from srzoo.evaluation.functional import mae, psnr, ssim
-from srzoo.evaluation.metrics import LPIPS, SRMetrics, _LPIPSAlex
+from srzoo.evaluation.metrics import SRMetrics
 from srzoo.registry import METRICS
 
 
@@ -78,32 +81,11 @@ def test_size_mismatch_names_the_file():
         SRMetrics().process({}, [sample])
 
 
-def fake_lpips_files(tmp_path):
-    """Random weights in the torchvision / lpips file layouts (no real weights offline)."""
-    torch.manual_seed(0)
-    net = _LPIPSAlex()
-    backbone = {f"features.{k}": v for k, v in net.features.state_dict().items()}
-    linear = {f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1) for k, c in
-              enumerate((64, 192, 384, 256, 256))}  # fmt: skip
-    torch.save(backbone, tmp_path / "alex.pth")
-    torch.save(linear, tmp_path / "lin.pth")
-    return str(tmp_path / "alex.pth"), str(tmp_path / "lin.pth")
-
-
-def test_lpips_missing_weights_message_and_skip(tmp_path):
-    with pytest.raises(FileNotFoundError, match="alexnet-owt-7be5be79.pth"):
-        LPIPS(backbone_weights=str(tmp_path / "none.pth"), lpips_weights=str(tmp_path / "x"))
-    metric = LPIPS(backbone_weights=str(tmp_path / "none.pth"), skip_if_missing=True)
-    metric.process({}, [{"pred_img": torch.zeros(3, 8, 8), "gt_img": torch.zeros(3, 8, 8)}])
-    assert metric.compute_metrics(metric.results) == {}
-
-
-def test_lpips_with_weight_files(tmp_path):
-    backbone, linear = fake_lpips_files(tmp_path)
-    metric = METRICS.build(dict(type="LPIPS", backbone_weights=backbone, lpips_weights=linear))
-    pred, gt = pair(size=64)
-    metric.process({}, [{"pred_img": chw(gt), "gt_img": chw(gt)}])
-    metric.process({}, [{"pred_img": chw(pred), "gt_img": chw(gt)}])
-    assert metric.results[0]["LPIPS"] == pytest.approx(0.0, abs=1e-6)
-    assert metric.results[1]["LPIPS"] > 0
-    assert set(metric.compute_metrics(metric.results)) == {"LPIPS"}
+def test_conventions_name_channel_and_border():
+    metric = SRMetrics(crop_border=4, metrics=("PSNR", "SSIM"))
+    assert metric.conventions() == {
+        "PSNR": "RGB, border 4",
+        "SSIM": "RGB, border 4",
+        "PSNR_Y": "Y BT.601, border 4",
+        "SSIM_Y": "Y BT.601, border 4",
+    }
