@@ -19,7 +19,13 @@ def cfg_options(pairs: Optional[List[str]]) -> Optional[Dict]:
 
     namespace = argparse.Namespace()
     DictAction(option_strings=[], dest="options")(None, namespace, pairs)
-    return namespace.options
+    options = namespace.options
+    for pair in pairs:  # DictAction drops every space; a plain text value keeps its own
+        key, _, value = pair.partition("=")
+        text = value.strip()
+        if " " in text and not text.startswith(("[", "(")):
+            options[key] = text
+    return options
 
 
 def _add_config_options(p: argparse.ArgumentParser) -> None:
@@ -62,6 +68,7 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--work-dir", help="where the tables go (default work_dirs/<config>)")
     p.add_argument("--save-images", action="store_true", help="write the SR outputs")
     p.add_argument("--no-bicubic", action="store_true", help="skip the bicubic rows")
+    p.add_argument("--datasets", nargs="+", metavar="NAME", help="only these test sets")
     p.add_argument("--compare", nargs="+", metavar="RUN", help="merge earlier runs' tables")
     p.add_argument("--out", default="work_dirs/compare", help="folder for --compare tables")
     _add_config_options(p)

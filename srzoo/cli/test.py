@@ -45,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir, args.scale)
     setup_launcher(cfg, args.launcher)
     paths = run_test(
-        cfg, args.checkpoint, save_images=args.save_images, bicubic=not args.no_bicubic
+        cfg,
+        args.checkpoint,
+        save_images=args.save_images,
+        bicubic=not args.no_bicubic,
+        datasets=args.datasets,
     )
     for path in paths.values():
         print(f"wrote {path}")

@@ -5,7 +5,7 @@ because a wrong folder is the most common first-run problem.
 """
 
 import os
-from typing import List, Optional
+from typing import Any, List, Mapping, Optional, Tuple
 
 from srzoo.datasets.image_io import is_image_file, read_lmdb_keys
 
@@ -36,6 +36,18 @@ def is_lmdb(folder: str, backend: str) -> bool:
             "build one with tools/create_lmdb.py"
         )
     return backend == "lmdb"
+
+
+def missing_folders(dataset: Mapping[str, Any]) -> List[Tuple[str, str]]:
+    """(key, folder) of every ``*_folder`` of a dataset config that is not a directory."""
+    root = dataset.get("data_root", "")
+    found = []
+    for key, value in dataset.items():
+        if key.endswith("_folder") and isinstance(value, str):
+            folder = resolve(root, value)
+            if not os.path.isdir(folder):
+                found.append((key, folder))
+    return found
 
 
 def require_folder(folder: str, role: str) -> None:

@@ -8,12 +8,11 @@ fix. ``srzoo train --check`` runs only this check; ``tools/dist_train.sh`` runs 
 before it starts any process.
 """
 
-import os
 from pathlib import Path
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from srzoo.checkpoint import resolve_checkpoint
-from srzoo.datasets.folder_index import README_HINT, resolve
+from srzoo.datasets.folder_index import README_HINT, missing_folders
 from srzoo.errors import PrerequisiteError
 from srzoo.models.losses.vgg import resolve_vgg19_weights
 
@@ -36,15 +35,10 @@ def data_problems(cfg: Mapping[str, Any], training: bool = True) -> List[str]:
     """A line per missing data folder (keys ending in ``_folder``) of the run's data sets."""
     problems = []
     for where, dataset in _datasets(cfg, training):
-        root = dataset.get("data_root", "")
-        for key, value in dataset.items():
-            if not key.endswith("_folder") or not isinstance(value, str):
-                continue
-            folder = resolve(root, value)
-            if not os.path.isdir(folder):
-                key_path = f"{where}.{key}" if not root else f"{where}.data_root"
-                hint = DATA_HINT.format(key=key_path)
-                problems.append(f"{where}.{key}: folder '{folder}' does not exist; {hint}")
+        for key, folder in missing_folders(dataset):
+            root_key = f"{where}.data_root" if dataset.get("data_root") else f"{where}.{key}"
+            hint = DATA_HINT.format(key=root_key)
+            problems.append(f"{where}.{key}: folder '{folder}' does not exist; {hint}")
     return problems
 
 

@@ -11,18 +11,21 @@ computed the same way.
 import copy
 import json
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional, Sequence
 
 import cv2
 import torch
 from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.evaluator import Evaluator
+from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from torch import nn
 
 from srzoo.checkpoint import load_checkpoint_file, load_weights
+from srzoo.datasets.folder_index import missing_folders
+from srzoo.errors import UsageError
 from srzoo.evaluation.metrics import to_uint8_hwc
 from srzoo.evaluation.tables import bicubic_pair, to_markdown, write_tables
 from srzoo.utils.wrappers import unwrap
@@ -128,31 +131,81 @@ def load_test_weights(model: nn.Module, path: str) -> None:
         load_weights(model.generator_ema, checkpoint, prefix="generator_ema", name=path)
 
 
-def test_sets(cfg: Config) -> list[dict]:
-    """``cfg.test_datasets`` (name + dataset), or the single ``test_dataloader`` set."""
-    if cfg.get("test_datasets"):
-        return list(cfg.test_datasets)
-    return [dict(name="test", dataset=cfg.test_dataloader.dataset)]
+def test_sets(cfg: Config, names: Optional[Sequence[str]] = None) -> list[dict]:
+    """``cfg.test_datasets`` (name + dataset), or the single ``test_dataloader`` set.
+
+    Args:
+        cfg: The config.
+        names: Keep only these sets, in this order (``srzoo test --datasets``). Default:
+            None (all).
+
+    Raises:
+        UsageError: a name the config does not define; the message lists its sets.
+    """
+    sets = list(cfg.test_datasets) if cfg.get("test_datasets") else []
+    sets = sets or [dict(name="test", dataset=cfg.test_dataloader.dataset)]
+    if not names:
+        return sets
+    by_name = {entry["name"]: entry for entry in sets}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise UsageError(f"--datasets {unknown}: the config's test sets are {list(by_name)}")
+    return [by_name[n] for n in names]
 
 
 def test_model(cfg: Config) -> nn.Module:
-    """The config's restorer, unwrapped, without its ``pretrained`` weights (the checkpoint
-    under test supplies them); the Runner sets up scope, environment and distributed state."""
+    """The config's restorer, unwrapped, with what only training needs left out: no
+    ``pretrained`` weights (the checkpoint under test supplies them) and no loss weights
+    files (testing computes no loss, so a missing VGG19 file does not matter). The Runner
+    sets up scope, environment and distributed state."""
     cfg.model.pop("pretrained", None)
+    for part in cfg.model.values():
+        if isinstance(part, Mapping) and "pretrained" in part:  # e.g. the perceptual VGG19
+            part["pretrained"] = None
     return unwrap(Runner.from_cfg(cfg).model)
 
 
-def run_test(cfg: Config, checkpoint: str, *, save_images: bool = False, bicubic: bool = True):
-    """Evaluate ``checkpoint`` on every test set of ``cfg``; write Markdown, CSV and JSON.
+def row_name(cfg: Config, checkpoint: str) -> str:
+    """A table row's model name: the config's ``model_zoo.name`` and which checkpoint."""
+    name = cfg.get("model_zoo", {}).get("name") or Path(cfg.filename).stem
+    return f"{name} [{Path(checkpoint).name}]"
+
+
+def run_test(
+    cfg: Config,
+    checkpoint: str,
+    *,
+    save_images: bool = False,
+    bicubic: bool = True,
+    datasets: Optional[Sequence[str]] = None,
+):
+    """Evaluate ``checkpoint`` on the test sets of ``cfg``; write Markdown, CSV and JSON.
+
+    A set whose folders are missing gets a row saying so (``note``), and the other sets
+    are still evaluated.
+
+    Args:
+        cfg: The loaded config.
+        checkpoint: The checkpoint file (any layout srzoo reads).
+        save_images: Write the SR images under ``work_dir/images/<set>``. Default: False.
+        bicubic: Add a bicubic row per set. Default: True.
+        datasets: Evaluate only these sets (by name). Default: None (all).
 
     Returns:
         dict[str, Path]: the written table files by format.
     """
+    selected = test_sets(cfg, datasets)
     model = test_model(cfg)
     load_test_weights(model, checkpoint)
-    name = cfg.get("model_zoo", {}).get("name", Path(cfg.filename).stem)
+    name = row_name(cfg, checkpoint)
     rows, conventions = [], {}
-    for entry in test_sets(cfg):
+    for entry in selected:
+        missing = missing_folders(entry["dataset"])
+        if missing:
+            folders = ", ".join(folder for _, folder in missing)
+            rows.append(dict(model=name, dataset=entry["name"], note=f"n/a: missing {folders}"))
+            print_log(f"test set {entry['name']} skipped: missing {folders}", logger="current")
+            continue
         loader = dict(cfg.test_dataloader, dataset=entry["dataset"])
         save_dir = Path(cfg.work_dir) / "images" / entry["name"] if save_images else None
         with DefaultScope.overwrite_default_scope("srzoo"):

@@ -164,17 +164,25 @@ def compare_tables(
             ``{model: {dataset: {'PSNR_Y': x, 'SSIM_Y': y}}}``. Default: None.
 
     Returns:
-        list[dict]: one row per (model, dataset), first occurrence kept, with
-        ``<metric> (ref)`` and ``<metric> (diff)`` (ours - ref) beside each
-        referenced metric.
+        list[dict]: every row of every run, none dropped: a (model, dataset) pair seen in
+        an earlier run is renamed ``<model> (<run folder>)`` (or ``#2``, ``#3`` ...), with
+        ``<metric> (ref)`` and ``<metric> (diff)`` (ours - ref) beside each referenced
+        metric (looked up under the model's own name).
     """
-    merged: Dict[tuple, Row] = {}
+    merged: Dict[tuple, Tuple[str, Row]] = {}
     for run in runs:
+        label = Path(run).name if isinstance(run, (str, Path)) else None
         for row in _load_run(run):
-            merged.setdefault((row["model"], row["dataset"]), row)
+            model = row["model"]
+            if (model, row["dataset"]) in merged and label:
+                model = f"{model} ({label})"
+            base, count = model, 2
+            while (model, row["dataset"]) in merged:
+                model, count = f"{base} #{count}", count + 1
+            merged[(model, row["dataset"])] = (row["model"], row)
     out = []
-    for (model, dataset), row in merged.items():
-        ref = ((references or {}).get(model) or {}).get(dataset) or {}
+    for (model, dataset), (own_name, row) in merged.items():
+        ref = ((references or {}).get(own_name) or {}).get(dataset) or {}
         new: Row = {"model": model, "dataset": dataset}
         for key, value in row.items():
             if key in _LEAD:

@@ -85,7 +85,7 @@ def test_alpha_0_and_1_equal_plain_evaluations(setup):
     rows = rows_of(paths["json"])
     assert [r["model"] for r in rows] == ["bicubic", "alpha 0", "alpha 0.5", "alpha 1"]
     metrics = ["PSNR", "SSIM", "PSNR_Y", "SSIM_Y", "MAE", "MAE_Y", "NIQE", "LPIPS"]
-    assert [r["model"] for r in plain["psnr"]] == ["bicubic", "ESRGAN-S (demo)"]
+    assert [r["model"] for r in plain["psnr"]] == ["bicubic", "ESRGAN-S (demo) [psnr.pth]"]
     pairs = [(0, "psnr", 0), (0, "gan", 0), (1, "psnr", 1), (3, "gan", 1)]  # bicubic, a=0, a=1
     for row, name, index in pairs:
         expected = plain[name][index]
@@ -129,7 +129,7 @@ def test_srzoo_test_tables_carry_niqe_and_lpips_on_every_row(setup):
     cfg = load_config(str(PSNR_CFG), options, str(setup["tmp"] / "test-na"))
     paths = run_test(cfg, setup["psnr"])
     rows = rows_of(paths["json"])
-    assert [r["model"] for r in rows] == ["bicubic", "RRDBNet-S (PSNR, demo)"]
+    assert [r["model"] for r in rows] == ["bicubic", "RRDBNet-S (PSNR, demo) [psnr.pth]"]
     assert all(r["LPIPS"] == f"n/a: no AlexNet weights at {absent}" for r in rows)
     assert rows[0]["NIQE"] == pytest.approx(8.509, abs=0.01)  # blur: high NIQE
     assert rows[0]["MAE"] > 0 and isinstance(rows[1]["NIQE"], float)

@@ -53,7 +53,7 @@ def test_tables_with_bicubic_row_and_compare(tmp_path, demo_data):
         "benchmark.json",
     }
     rows = json.loads((work / "benchmark.json").read_text())["rows"]
-    assert [r["model"] for r in rows] == ["bicubic", "RRDBNet-S (PSNR, demo)"]
+    assert [r["model"] for r in rows] == ["bicubic", "RRDBNet-S (PSNR, demo) [model.pth]"]
     assert {"PSNR", "SSIM", "PSNR_Y", "SSIM_Y"} <= set(rows[0])
     assert rows[0]["PSNR_Y"] == pytest.approx(28.537, abs=0.01)  # MATLAB bicubic, demo val
     assert rows[1]["PSNR_Y"] < rows[0]["PSNR_Y"]  # random weights lose to bicubic
