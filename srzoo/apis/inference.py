@@ -73,8 +73,10 @@ class Upscaler:
         device: Where the model runs. Default: ``"cpu"``.
         dtype: ``torch.float32``/``bfloat16``/``float16`` or ``"fp32"``/``"bf16"``/``"fp16"``
             (fp16 on CUDA only). Default: ``torch.float32``.
-        alpha_mode: How an alpha channel is upscaled: ``"model"`` (through the network as a
-            grey image) or ``"bicubic"``. A fully opaque alpha is just filled. Default: "model".
+        alpha_mode: How an alpha channel is upscaled: ``"bicubic"`` (keeps a clean alpha
+            clean: opaque stays opaque, transparent stays transparent, edges smooth) or
+            ``"model"`` (through the network as a grey image; a network trained on photos
+            smears a binary mask). A fully opaque alpha is just filled. Default: "bicubic".
 
     Attributes:
         scale: The upscale factor: the contract's (:class:`srzoo.arch.SRArch`), or for
@@ -95,7 +97,7 @@ class Upscaler:
         tile_overlap: int = 32,
         device: Union[str, torch.device] = "cpu",
         dtype: Union[str, torch.dtype] = torch.float32,
-        alpha_mode: str = "model",
+        alpha_mode: str = "bicubic",
     ) -> None:
         if alpha_mode not in ("model", "bicubic"):
             raise UsageError(f"alpha_mode must be 'model' or 'bicubic', got {alpha_mode!r}")
@@ -217,7 +219,12 @@ class Upscaler:
             return np.full((h * self.scale, w * self.scale), alpha.flat[0], np.float32)
         if self.alpha_mode == "model":
             return self._run_grey(alpha, None)
-        return np.clip(self._bicubic(alpha), 0, 1)
+        out = self._bicubic(alpha)
+        if np.isin(alpha, (0.0, 1.0)).all():
+            # A binary mask: bicubic spreads each one-pixel step over about two LR pixels;
+            # a ramp twice as steep about 0.5 keeps it one LR pixel wide, still smooth.
+            out = (out - 0.5) * 2.0 + 0.5
+        return np.clip(out, 0, 1)
 
     def upscale(self, img: np.ndarray, progress: Optional[Progress] = None) -> np.ndarray:
         """Super-resolve one image.

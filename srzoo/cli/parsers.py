@@ -121,7 +121,12 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", choices=PRECISION_NAMES, default="fp32")
     p.add_argument("--suffix", default="", help="appended to each output file name")
     p.add_argument("--ext", help="output format, e.g. png (default: the input's)")
-    p.add_argument("--alpha-mode", choices=("model", "bicubic"), default="model")
+    p.add_argument(
+        "--alpha-mode",
+        choices=("bicubic", "model"),
+        default="bicubic",
+        help="alpha upscaling; bicubic keeps a clean (e.g. 0/255) alpha clean",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -162,6 +167,15 @@ def _add_pd(sub: argparse._SubParsersAction) -> None:
     _add_config_options(p)
 
 
+def _add_degradations(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("degradations", help="grid of GT | degraded LQ of a Real-ESRGAN config")
+    p.add_argument("config", help="config whose model uses RealESRGANPreprocessor")
+    p.add_argument("-o", "--out", help="PNG (default work_dirs/<config>/degradations.png)")
+    p.add_argument("--num", type=int, default=4, help="samples (rows) to show")
+    p.add_argument("--seed", type=int, help="sampler seed (default: randomness.seed)")
+    _add_config_options(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``srzoo`` argument parser with all its sub-commands."""
     parser = argparse.ArgumentParser(prog="srzoo", description="srzoo super-resolution tools")
@@ -175,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_convert,
         _add_interpolate,
         _add_pd,
+        _add_degradations,
     ):
         add(sub)
     return parser

@@ -74,7 +74,7 @@ def test_varying_alpha_through_model_or_bicubic():
     img = rand_img((9, 11, 4))
     img[..., 3] = 0
     img[:, 6:, 3] = 255
-    alpha = Upscaler(NearestX4()).upscale(img)[..., 3]  # alpha went through the model
+    alpha = Upscaler(NearestX4(), alpha_mode="model").upscale(img)[..., 3]  # via the model
     np.testing.assert_array_equal(alpha, np.kron(img[..., 3], np.ones((4, 4), np.uint8)))
     alpha = Upscaler(NearestX4(), alpha_mode="bicubic").upscale(img)[..., 3]
     assert (alpha[:, :20] == 0).all() and (alpha[:, 28:] == 255).all()
