@@ -13,21 +13,22 @@ from pathlib import Path
 from srzoo.cli.parsers import cfg_options
 from srzoo.engine.launch import load_config, setup_launcher
 from srzoo.errors import UsageError
-from srzoo.evaluation.evaluate import run_test
+from srzoo.evaluation.evaluate import run_caption, run_test
 from srzoo.evaluation.tables import compare_tables, run_conventions, to_markdown, write_tables
 from srzoo.plugins import ensure_plugins
 
 
 def compare(runs: list, out: str) -> None:
     """Merge runs (folders written by this command) with their configs' published numbers."""
-    refs = {}
+    refs, caption = {}, []
     for run_dir in runs:
         meta = Path(run_dir) / "model_zoo.json"
         if meta.is_file():
             info = json.loads(meta.read_text())
             refs[info.get("name", Path(run_dir).name)] = info.get("published", {})
+            caption.append(run_caption(info))
     rows, conventions = compare_tables(runs, refs), run_conventions(runs)
-    write_tables(rows, out, stem="compare", conventions=conventions)
+    write_tables(rows, out, stem="compare", conventions=conventions, caption=caption)
     print(to_markdown(rows, conventions))
     print(f"comparison tables written to {out}/compare.{{md,csv,json}}")
 

@@ -165,6 +165,24 @@ def test_model(cfg: Config) -> nn.Module:
     return unwrap(Runner.from_cfg(cfg).model)
 
 
+def training_notes(cfg: Config) -> List[str]:
+    """Caveats about how the model was trained that a reader of its table must know."""
+    percep = cfg.model.get("perceptual_loss")
+    if isinstance(percep, Mapping) and "pretrained" in percep and percep["pretrained"] is None:
+        return ["its perceptual loss used a random-weight VGG19 (no weights were available)"]
+    return []
+
+
+def run_caption(meta: Mapping) -> str:
+    """One caption line: which model, checkpoint, config, scale, and caveats."""
+    scale = f", x{meta['scale']}" if meta.get("scale") else ""
+    notes = "".join(f"; {note}" for note in meta.get("notes") or [])
+    return (
+        f"- **{meta['name']}**: checkpoint `{meta['checkpoint']}`, config "
+        f"`{meta.get('config', '?')}`{scale}{notes}."
+    )
+
+
 def row_name(cfg: Config, checkpoint: str) -> str:
     """A table row's model name: the config's ``model_zoo.name`` and which checkpoint."""
     name = cfg.get("model_zoo", {}).get("name") or Path(cfg.filename).stem
@@ -195,6 +213,7 @@ def run_test(
         dict[str, Path]: the written table files by format.
     """
     selected = test_sets(cfg, datasets)
+    notes = training_notes(cfg)
     model = test_model(cfg)
     load_test_weights(model, checkpoint)
     name = row_name(cfg, checkpoint)
@@ -218,12 +237,17 @@ def run_test(
         conventions.update(result["conventions"])
     if not is_main_process():
         return {}
-    paths = write_tables(rows, cfg.work_dir, stem="benchmark", conventions=conventions)
+    generator = unwrap(getattr(model, "generator", None))
     meta = dict(
         name=name,
         checkpoint=str(checkpoint),
+        config=str(cfg.filename),
+        scale=getattr(generator, "scale", None),
+        notes=notes,
         published=cfg.get("model_zoo", {}).get("published", {}),
     )
+    caption = [run_caption(meta)]
+    paths = write_tables(rows, cfg.work_dir, "benchmark", conventions, caption)
     (Path(cfg.work_dir) / "model_zoo.json").write_text(json.dumps(meta, indent=1))
     print(to_markdown(rows, conventions))
     return paths

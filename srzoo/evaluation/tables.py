@@ -81,6 +81,7 @@ def write_tables(
     out_dir: Union[str, Path],
     stem: str = "benchmark",
     conventions: Optional[Conventions] = None,
+    caption: Sequence[str] = (),
 ) -> Dict[str, Path]:
     """Write ``rows`` as ``<stem>.md``, ``<stem>.csv`` and ``<stem>.json`` in ``out_dir``.
 
@@ -90,6 +91,8 @@ def write_tables(
         stem (str): file name without extension. Default: ``'benchmark'``.
         conventions (dict, optional): column -> convention; labels the Markdown and CSV
             headers and is stored in the JSON. Default: None.
+        caption (Sequence[str]): lines above the Markdown table (which checkpoint, scale,
+            caveats), also stored in the JSON. Default: none.
 
     Returns:
         dict[str, Path]: ``{'md': ..., 'csv': ..., 'json': ...}``.
@@ -98,7 +101,8 @@ def write_tables(
     out.mkdir(parents=True, exist_ok=True)
     cols = table_columns(rows)
     paths = {ext: out / f"{stem}.{ext}" for ext in ("md", "csv", "json")}
-    paths["md"].write_text(to_markdown(rows, conventions), encoding="utf-8")
+    lead = "".join(f"{line}\n" for line in caption) + ("\n" if caption else "")
+    paths["md"].write_text(lead + to_markdown(rows, conventions), encoding="utf-8")
     with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow([header(c, conventions) for c in cols])
@@ -106,6 +110,8 @@ def write_tables(
     payload = {"columns": cols, "rows": [{k: _json_safe(v) for k, v in r.items()} for r in rows]}
     if conventions:
         payload["conventions"] = {k: v for k, v in conventions.items() if k in cols}
+    if caption:
+        payload["caption"] = list(caption)
     paths["json"].write_text(json.dumps(payload, indent=1), encoding="utf-8")
     return paths
 

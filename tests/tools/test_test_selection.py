@@ -60,6 +60,11 @@ def test_selected_sets_partial_table_and_no_vgg_needed(tmp_path, demo_val):
     ]
     assert isinstance(rows[1]["PSNR_Y"], float)
     assert rows[2]["note"] == "n/a: missing data/Set14/HR, data/Set14/LR_bicubic/X4"
+    caption = (work / "benchmark.md").read_text().splitlines()[0]
+    assert caption == (
+        f"- **my small ESRGAN [esrgan_small.pth]**: checkpoint `{ckpt}`, config "
+        f"`{ROOT / 'configs/esrgan_x4.py'}`, x4."
+    )
     bad = subprocess.run(cmd[:-9] + ["--datasets", "Set6"], capture_output=True, text=True,
                          cwd=tmp_path, env=env)  # fmt: skip
     assert bad.returncode == 1 and "the config's test sets are ['Set5', 'Set14'" in bad.stderr
@@ -76,3 +81,13 @@ def test_compare_keeps_rows_that_share_a_name(tmp_path):
     merged = compare_tables(runs, {"demo": {"Set5": {"PSNR_Y": 30.5}}})
     assert [(r["model"], r["PSNR_Y"]) for r in merged] == [("demo", 30.0), ("demo (run_b)", 31.0)]
     assert [r["PSNR_Y (diff)"] for r in merged] == [-0.5, 0.5]
+
+
+def test_caption_says_when_the_perceptual_vgg_had_random_weights():
+    from srzoo.evaluation.evaluate import training_notes
+
+    demo = load_config(str(ROOT / "configs/demo/esrgan_rrdbnet-s_1xb4-300_demo_x4.py"))
+    assert training_notes(demo) == [
+        "its perceptual loss used a random-weight VGG19 (no weights were available)"
+    ]
+    assert training_notes(load_config(str(ROOT / "configs/esrgan_x4.py"))) == []
