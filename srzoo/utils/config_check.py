@@ -50,7 +50,7 @@ def check_part(cfg: Any, path: str, registry: Registry, nested: Sequence[Registr
 
 
 def check_config(cfg: Any) -> None:
-    """Check the model, data sets, samplers and hooks of an srzoo config.
+    """Check the model, data sets, samplers, loops and hooks of an srzoo config.
 
     Raises:
         ConfigKeyError: a key the configured class does not take (full path, nearest names).
@@ -63,6 +63,8 @@ def check_config(cfg: Any) -> None:
         section = cfg.get(loader) or {}
         check_part(section.get("dataset"), f"{loader}.dataset", r.DATASETS, data_parts)
         check_part(section.get("sampler"), f"{loader}.sampler", r.DATA_SAMPLERS, data_parts)
+    for loop in ("train_cfg", "val_cfg", "test_cfg"):
+        check_part(cfg.get(loop), loop, r.LOOPS, [r.LOOPS])
     for index, hook in enumerate(cfg.get("custom_hooks") or []):
         check_part(hook, f"custom_hooks[{index}]", r.HOOKS, [r.HOOKS])
     for name, hook in (cfg.get("default_hooks") or {}).items():

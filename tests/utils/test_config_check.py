@@ -140,3 +140,13 @@ def test_registry_build_checks_keys_too():
     with pytest.raises(ConfigKeyError, match="'num_blcoks': RRDBNet.*Did you mean: num_blocks"):
         BACKBONES.build(dict(type="RRDBNet", num_blcoks=2))
     assert accepted_keys(HOOKS.get("CheckpointHook")) is None  # takes **kwargs: not checked
+
+
+def test_loop_keys_are_checked():
+    from srzoo.engine.launch import load_config
+    from srzoo.utils.registry_hint import ConfigKeyError
+
+    config = str(CONFIG_DIR / "esrgan_x4.py")
+    with pytest.raises(ConfigKeyError, match=r"train_cfg.max_iter'.*Did you mean: max_iters"):
+        load_config(config, {"train_cfg.max_iter": 10})
+    load_config(config, {"train_cfg.max_iters": 10})  # the right key passes
