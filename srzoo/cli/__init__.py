@@ -1,7 +1,8 @@
 """Layer 5: the ``srzoo`` command, one surface for every job.
 
-``srzoo train | test | speed | upscale | export | convert | interpolate | pd``. The scripts in
-``tools/`` are two-line shims over the same sub-commands, for MMEditing habits.
+``srzoo train | test | speed | upscale | export | convert | interpolate | pd |
+degradations``. The scripts in ``tools/`` are two-line shims over the same sub-commands,
+for MMEditing habits.
 
 Error policy, the same for every sub-command: a user's mistake (:class:`srzoo.errors.UserError`,
 or an ``OSError`` such as a missing file) prints ``srzoo: error: ...`` on one line and
@@ -34,6 +35,7 @@ MODULES = {
     "convert": "srzoo.cli.weights",
     "interpolate": "srzoo.cli.weights",
     "pd": "srzoo.cli.perception",
+    "degradations": "srzoo.cli.degradations",
 }
 
 

@@ -70,6 +70,9 @@ def check_scale(cfg: Mapping[str, Any]) -> None:
     if not isinstance(scale, int):
         return
     problems = _scale_problems(cfg, scale)
+    degradation = (model.get("data_preprocessor") or {}).get("degradation") or {}
+    if degradation.get("scale", scale) != scale:
+        problems.append(f"model.data_preprocessor.degradation.scale = {degradation['scale']}")
     size = (model.get("discriminator") or {}).get("input_size")
     patch_key, patch = _train_patch(cfg)
     if size is not None and patch is not None and size != patch:
@@ -100,6 +103,10 @@ def set_scale(cfg: Dict[str, Any], scale: int) -> List[str]:
     old = generator_scale(model)
     model.setdefault("generator", {})["upscale_factor"] = scale
     changed = ["model.generator.upscale_factor"]
+    degradation = (model.get("data_preprocessor") or {}).get("degradation")
+    if isinstance(degradation, dict) and "scale" in degradation:  # Real-ESRGAN's on-the-fly LQ
+        degradation["scale"] = scale
+        changed.append("model.data_preprocessor.degradation.scale")
     for where, dataset in _dataset_entries(cfg):
         if "scale" in dataset:
             dataset["scale"] = scale

@@ -52,3 +52,12 @@ def test_shipped_configs_are_consistent():
     for path in sorted((ROOT / "configs").rglob("*.py")):
         if "_base_" not in path.parts:
             load_config(str(path))  # raises on any disagreement
+
+
+def test_scale_option_reaches_the_realesrgan_degradation():
+    path = str(ROOT / "configs/realesrgan/realesrgan_rrdbnet_4xb12-400k_df2k-ost_x4.py")
+    cfg = load_config(path, scale=2)
+    assert cfg.model.data_preprocessor.degradation.scale == 2
+    assert cfg.model.generator.upscale_factor == 2
+    with pytest.raises(UsageError, match="degradation.scale = 4"):
+        load_config(path, {"model.generator.upscale_factor": 2})

@@ -150,8 +150,8 @@ def test_pool_returns_pooled_pairs_once_full():
     assert sorted(pool.lq[:, 0, 0, 0].tolist()).count(2.0) == 2  # the batch went in
     with pytest.raises(ValueError, match="holds LQ"):
         pool(torch.zeros(2, 1, 3, 3), torch.zeros(2, 1, 4, 4), order=0)
-    with pytest.raises(ValueError, match="holds 6 pairs"):
-        pool.set_extra_state(dict(size=6, filled=0, lq=None, gt=None))
+    with pytest.raises(ValueError, match="holds 4 pairs, this one 6"):
+        TrainingPairPool(6).load_state_dict(pool.state_dict())
 
 
 def _roundtrip(state):
@@ -167,7 +167,8 @@ def test_pool_state_round_trips_through_a_checkpoint():
     for s in seeds[:3]:
         _degrade(run, s, _gt(2, s[0]))
     state = _roundtrip(copy.deepcopy(run.state_dict()))
-    assert set(state) == {"pool._extra_state"} and state["pool._extra_state"]["filled"] == 4
+    assert set(state) == {"pool.lq", "pool.gt", "pool.filled_count"}
+    assert int(state["pool.filled_count"]) == 4 and state["pool.lq"].shape == (4, 3, 16, 16)
     resumed = RealESRGANDegradation(gt_size=PATCH, queue_size=4)
     resumed.load_state_dict(state, strict=True)
     fresh = RealESRGANDegradation(gt_size=PATCH, queue_size=4)
@@ -228,4 +229,4 @@ def test_preprocessor_degrades_training_batches_and_normalises_validation_ones()
     bare = dict(inputs=[torch.zeros(3, GT, GT)], data_samples=[BaseDataElement()])
     with pytest.raises(KeyError, match="kernel1"):
         pre(bare, training=True)
-    assert "degradation.pool._extra_state" in pre.state_dict()
+    assert "degradation.pool.filled_count" in pre.state_dict()

@@ -27,12 +27,17 @@ from srzoo.datasets.degradations.kernels import (
 from srzoo.datasets.degradations.noise import gaussian_noise, poisson_noise, sample_generators
 from srzoo.datasets.degradations.params import BatchDraw, StageOptions, draw_batch
 from srzoo.datasets.degradations.pool import TrainingPairPool
-from srzoo.datasets.degradations.transforms import PackRealESRGANInputs, RealESRGANKernels
+from srzoo.datasets.degradations.transforms import (
+    PackRealESRGANInputs,
+    RandomCropPadGT,
+    RealESRGANKernels,
+)
 
 __all__ = [
     "BatchDraw",
     "BlurOptions",
     "PackRealESRGANInputs",
+    "RandomCropPadGT",
     "RealESRGANKernels",
     "StageOptions",
     "TrainingPairPool",

@@ -6,13 +6,17 @@ diversity. Reference: ``_dequeue_and_enqueue`` of Real-ESRGAN's ``realesrgan_mod
 while filling, the batch is stored and returned unchanged; once full, N pooled pairs drawn
 at random are returned and replaced by the batch.
 
-The pool's content, fill level and size are the module's extra state (``_extra_state`` in
-``state_dict()``), so a checkpoint restores it exactly. It is not a buffer: DDP never
-broadcasts it (each rank keeps its own pool, as the reference does), and its tensors
-follow the inputs' device, whatever ``.to()`` was called.
+The pool's content and fill level are buffers (``lq``, ``gt``, ``filled_count`` in
+``state_dict()``), so a checkpoint restores it exactly. Plain tensors are what every
+checkpoint path carries: srzoo's weight loader keeps only tensors, and mmengine broadcasts
+each state-dict entry at start-up (a module's ``_extra_state`` dict breaks both). The pool
+buffers start empty and take the patch shapes of the first batch, or of a loaded state.
+Each rank keeps its own pool, as the reference does: the data preprocessor has no
+parameters, so ``MMSeparateDistributedDataParallel`` leaves it unwrapped and its buffers are
+never broadcast during training.
 """
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -35,9 +39,15 @@ class TrainingPairPool(nn.Module):
         if size < 0:
             raise ValueError(f"queue_size must be >= 0, got {size}")
         self.size = int(size)
-        self.lq: Optional[torch.Tensor] = None
-        self.gt: Optional[torch.Tensor] = None
-        self.filled = 0
+        self.register_buffer("lq", torch.empty(0))
+        self.register_buffer("gt", torch.empty(0))
+        self.register_buffer("filled_count", torch.zeros((), dtype=torch.long))
+        self.filled = 0  # the int that forward reads; filled_count mirrors it for checkpoints
+
+    @property
+    def allocated(self) -> bool:
+        """Whether the pool holds patches (after its first batch or a loaded state)."""
+        return self.lq.numel() > 0
 
     def _allocate(self, lq: torch.Tensor, gt: torch.Tensor) -> None:
         n = lq.shape[0]
@@ -45,7 +55,11 @@ class TrainingPairPool(nn.Module):
             raise ValueError(f"queue_size {self.size} is not a multiple of the batch size {n}")
         self.lq = lq.new_zeros((self.size, *lq.shape[1:]))
         self.gt = gt.new_zeros((self.size, *gt.shape[1:]))
-        self.filled = 0
+        self._set_filled(0)
+
+    def _set_filled(self, filled: int) -> None:
+        self.filled = filled
+        self.filled_count.fill_(filled)
 
     def _check(self, lq: torch.Tensor, gt: torch.Tensor) -> None:
         if self.lq.shape[1:] != lq.shape[1:] or self.gt.shape[1:] != gt.shape[1:]:
@@ -77,7 +91,7 @@ class TrainingPairPool(nn.Module):
         """
         if self.size == 0:
             return lq, gt
-        if self.lq is None:
+        if not self.allocated:
             self._allocate(lq, gt)
         self.lq, self.gt = self.lq.to(lq), self.gt.to(gt)
         self._check(lq, gt)
@@ -85,7 +99,7 @@ class TrainingPairPool(nn.Module):
         if self.filled < self.size:
             self.lq[self.filled : self.filled + n] = lq
             self.gt[self.filled : self.filled + n] = gt
-            self.filled += n
+            self._set_filled(self.filled + n)
             return lq, gt
         # The reference shuffles the whole pool and swaps its first N pairs; swapping the
         # pairs at N uniformly drawn distinct slots in place is the same in distribution.
@@ -95,20 +109,34 @@ class TrainingPairPool(nn.Module):
         self.lq[slots], self.gt[slots] = lq, gt
         return out_lq, out_gt
 
-    def get_extra_state(self) -> Dict[str, Any]:
-        """``size``, ``filled`` and the pooled ``lq`` / ``gt`` (None before the first batch)."""
-        return dict(size=self.size, filled=self.filled, lq=self.lq, gt=self.gt)
-
-    def set_extra_state(self, state: Dict[str, Any]) -> None:
-        """Restore :meth:`get_extra_state`'s dict.
+    def _load_from_state_dict(
+        self,
+        state_dict: Dict[str, Any],
+        prefix: str,
+        local_metadata: Dict[str, Any],
+        strict: bool,
+        missing_keys: List[str],
+        unexpected_keys: List[str],
+        error_msgs: List[str],
+    ) -> None:
+        """Take the saved pool's patch shapes, then load it (torch's hook; see the module).
 
         Raises:
-            ValueError: The checkpoint's pool has another size.
+            ValueError: The saved pool holds another number of pairs (``queue_size``).
         """
-        if int(state["size"]) != self.size:
-            raise ValueError(
-                f"the checkpoint's training-pair pool holds {state['size']} pairs, this "
-                f"one {self.size} (queue_size); use the run's queue_size to resume"
-            )
-        self.filled = int(state["filled"])
-        self.lq, self.gt = state["lq"], state["gt"]
+        lq, gt = state_dict.get(prefix + "lq"), state_dict.get(prefix + "gt")
+        if isinstance(lq, torch.Tensor) and isinstance(gt, torch.Tensor):
+            if lq.numel() and (lq.shape[0] != self.size or gt.shape[0] != self.size):
+                raise ValueError(
+                    f"the checkpoint's training-pair pool holds {lq.shape[0]} pairs, this "
+                    f"one {self.size} (queue_size); use the run's queue_size to resume"
+                )
+            self.lq, self.gt = self.lq.new_empty(lq.shape), self.gt.new_empty(gt.shape)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+        self.filled = int(self.filled_count)
+
+    def extra_repr(self) -> str:
+        """Size and fill level."""
+        return f"size={self.size}, filled={self.filled}"

@@ -10,6 +10,8 @@ of its seed, ``results["sample_seed"]``: the ``sample_seed`` of the ``SeededInde
 from pathlib import Path
 from typing import Sequence, Tuple
 
+import cv2
+import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 from mmengine.structures import BaseDataElement
@@ -107,6 +109,47 @@ class RealESRGANKernels(BaseTransform):
         seed = sample_seed_of(results, type(self).__name__)
         results.update(sample_kernels(seed, self.first, self.second, self.final_sinc_prob))
         return results
+
+
+@TRANSFORMS.register_module()
+class RandomCropPadGT(BaseTransform):
+    """Real-ESRGAN's "crop or pad to 400": reflect-pad a small GT, random-crop a large one.
+
+    ``RealESRGANDataset.__getitem__`` of Real-ESRGAN: a side shorter than ``size`` is
+    padded at the bottom / right (``cv2.BORDER_REFLECT_101``), then a ``size`` x ``size``
+    window is cropped at a random position (numpy's global RNG, which the dataset seeds
+    per sample). Unlike ``RandomCropGT``, no image is too small, so the start-up data check
+    does not ask for a minimum size.
+
+    Required keys: ``gt`` (H, W[, C]). Modified keys: ``gt`` (size, size[, C]).
+
+    Args:
+        size: Side of the output (Real-ESRGAN: 400). Default: 400.
+
+    Raises:
+        ValueError: A size that is not a positive int.
+    """
+
+    def __init__(self, size: int = 400) -> None:
+        if isinstance(size, bool) or int(size) != size or size < 1:
+            raise ValueError(f"size must be a positive int, got {size!r}")
+        self.size = int(size)
+
+    def transform(self, results: dict) -> dict:
+        """Pad then crop ``results["gt"]`` to ``size`` x ``size`` (see the class)."""
+        gt, p = results["gt"], self.size
+        h, w = gt.shape[:2]
+        if h < p or w < p:
+            gt = cv2.copyMakeBorder(gt, 0, max(0, p - h), 0, max(0, p - w), cv2.BORDER_REFLECT_101)
+            if gt.ndim == 2 and results["gt"].ndim == 3:  # cv2 drops a single channel
+                gt = gt[..., None]
+            h, w = gt.shape[:2]
+        top, left = np.random.randint(0, h - p + 1), np.random.randint(0, w - p + 1)
+        results["gt"] = np.ascontiguousarray(gt[top : top + p, left : left + p, ...])
+        return results
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(size={self.size})"
 
 
 @TRANSFORMS.register_module()

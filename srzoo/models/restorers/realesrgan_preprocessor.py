@@ -29,8 +29,8 @@ class RealESRGANPreprocessor(SRDataPreprocessor):
     image its metainfo names. Validation and test batches (``training=False``) are
     normalised as :class:`SRDataPreprocessor` does.
 
-    The degradation's state (the pool) is in ``state_dict()`` under
-    ``data_preprocessor.degradation.pool._extra_state``.
+    The degradation's state (the pool) is in ``state_dict()`` as the buffers
+    ``data_preprocessor.degradation.pool.{lq,gt,filled_count}``.
 
     Args:
         degradation: Keyword arguments of :class:`RealESRGANDegradation` (Real-ESRGAN's

@@ -1,7 +1,7 @@
 """PSNR-oriented SR restorer: one generator trained with pixel and/or perceptual losses."""
 
 import copy
-from typing import Optional, Union
+from typing import Dict, Optional, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -127,7 +127,10 @@ class SRModel(BaseModel):
         if mode == "predict":
             return self.predict(inputs, data_samples)
         if mode == "loss":
-            return self.generator_losses(self.generator(inputs), gt_batch(data_samples))
+            targets = self.loss_targets(data_samples)
+            return self.generator_losses(
+                self.generator(inputs), targets["pixel"], perceptual_gt=targets["perceptual"]
+            )
         raise ValueError(f"mode must be 'tensor', 'predict' or 'loss', got {mode!r}")
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapper) -> dict:
@@ -197,14 +200,29 @@ class SRModel(BaseModel):
                 sample.gt_img = sample.gt_img.float().mul(255).cpu()
         return samples
 
-    def generator_losses(self, sr: torch.Tensor, gt: torch.Tensor) -> dict:
+    def loss_targets(self, data_samples: Samples) -> Dict[str, torch.Tensor]:
+        """The GT batch each loss compares with: ``pixel``, ``perceptual`` and ``gan``.
+
+        Here the samples' ``gt_img`` stacked to (N, C, H, W) for all three; Real-ESRGAN's
+        restorers return its USM-sharpened GT for some (``realesrgan.py``).
+
+        Raises:
+            ValueError: a sample has no ``gt_img``.
+        """
+        gt = gt_batch(data_samples)
+        return dict(pixel=gt, perceptual=gt, gan=gt)
+
+    def generator_losses(
+        self, sr: torch.Tensor, gt: torch.Tensor, *, perceptual_gt: Optional[torch.Tensor] = None
+    ) -> dict:
         """Fidelity losses of SR (N, C, H, W) against GT: ``loss_pix``, ``loss_perceptual``,
-        ``loss_style``, each present only when configured."""
+        ``loss_style``, each present only when configured. The perceptual and style terms
+        compare with ``perceptual_gt`` when given (same shape), else with ``gt``."""
         losses = {}
         if self.pixel_loss is not None:
             losses["loss_pix"] = self.pixel_loss(sr, gt)
         if self.perceptual_loss is not None:
-            percep, style = self.perceptual_loss(sr, gt)
+            percep, style = self.perceptual_loss(sr, gt if perceptual_gt is None else perceptual_gt)
             if percep is not None:
                 losses["loss_perceptual"] = percep
             if style is not None:

@@ -5,7 +5,7 @@ Adversarial Network", CVPR 2017 (arXiv 1609.04802).
 """
 
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Iterator, Mapping, Optional
 
 import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
@@ -17,11 +17,13 @@ from srzoo.models.restorers.ema import EMAOption
 from srzoo.models.restorers.nonfinite import backward
 
 # sum_losses is imported from here too (srzoo.speed); it lives beside SRModel, which uses it.
-from srzoo.models.restorers.sr_model import SRModel, gt_batch, sum_losses
+from srzoo.models.restorers.sr_model import SRModel, sum_losses
 from srzoo.registry import DISCRIMINATORS, LOSSES, RESTORERS
 from srzoo.utils.wrappers import unwrap
 
 __all__ = ["SRGAN", "frozen", "sum_losses"]
+
+Targets = Mapping[str, torch.Tensor]  # SRModel.loss_targets: pixel / perceptual / gan GT
 
 
 @contextmanager
@@ -114,11 +116,13 @@ class SRGAN(SRModel):
         return max(0, (step - first + self.disc_steps - 1) // self.disc_steps)
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict:
-        """One SRGAN iteration: preprocess, then three phases; returns log_vars.
+        """One SRGAN iteration: preprocess, the GT of each loss (:meth:`loss_targets`), then
+        three phases; returns log_vars.
 
         1. :meth:`generator_phase`: G's losses and backward (D frozen) when G is due,
            else only a fake made without a graph;
-        2. :meth:`discriminator_phase`: D's losses on GT and the detached fake, backward;
+        2. :meth:`discriminator_phase`: D's losses on the ``gan`` GT and the detached fake,
+           backward;
         3. :meth:`apply_updates`: one device read tells which totals are finite, then each
            optimizer steps unless its loss is NaN/Inf, the EMA is updated and ``step``
            advances. Stepping after both backward passes is equivalent (``nonfinite.py``).
@@ -128,26 +132,28 @@ class SRGAN(SRModel):
             ``loss_d_real``, ``loss_d_fake``, ``d_real``, ``d_fake``, ``nonfinite_d``.
         """
         data = self.data_preprocessor(data, True)
-        lq, gt = data["inputs"], gt_batch(data["data_samples"])
+        lq, targets = data["inputs"], self.loss_targets(data["data_samples"])
         parts = dict(generator=unwrap(self.generator), discriminator=unwrap(self.discriminator))
         self.accumulation.set_once(
             optim_wrapper, parts, self.step, dict(generator=self.generator_steps_before)
         )
         due = self.generator_step_due(self.step)
-        fake, g_total, g_log = self.generator_phase(lq, gt, optim_wrapper["generator"], due=due)
-        d_total, d_log = self.discriminator_phase(fake, gt, optim_wrapper["discriminator"])
+        g_wrapper, d_wrapper = optim_wrapper["generator"], optim_wrapper["discriminator"]
+        fake, g_total, g_log = self.generator_phase(lq, targets, g_wrapper, due=due)
+        d_total, d_log = self.discriminator_phase(fake, targets["gan"], d_wrapper)
         totals = dict(generator=g_total, discriminator=d_total)
         totals = {part: total for part, total in totals.items() if total is not None}
         return self.apply_updates(optim_wrapper, totals, {**g_log, **d_log})
 
     def generator_phase(
-        self, lq: torch.Tensor, gt: torch.Tensor, wrapper: OptimWrapper, *, due: bool
+        self, lq: torch.Tensor, targets: Targets, wrapper: OptimWrapper, *, due: bool
     ) -> tuple[torch.Tensor, Optional[torch.Tensor], dict]:
         """G's losses and backward with D frozen; when G is not due, only the fake.
 
         Args:
             lq (Tensor): LR batch (N, C, h, w) in [0, 1].
-            gt (Tensor): GT batch (N, C, H, W) in [0, 1].
+            targets (dict): :meth:`loss_targets`: the GT batches (N, C, H, W) in [0, 1] of
+                the ``pixel``, ``perceptual`` and ``gan`` losses.
             wrapper (OptimWrapper): G's wrapper (autocast, accumulation, loss scale).
             due (bool): Whether G is updated at this iteration.
 
@@ -166,12 +172,15 @@ class SRGAN(SRModel):
             # DDP forward arms its reducer, so the backward below all-reduces G's
             # gradients across ranks; after the inner module's forward they stay local.
             fake = self.generator(lq)
-            losses = self.generator_losses(fake, gt)
+            losses = self.generator_losses(
+                fake, targets["pixel"], perceptual_gt=targets["perceptual"]
+            )
             # The inner D: it is frozen, so this backward has no D gradient to all-reduce
             # (the gradient still flows through D's activations to the fake). A forward
             # through D's DDP wrapper would set up its reducer and broadcast D's
             # BatchNorm buffers from rank 0, for nothing.
-            losses["loss_gan"] = self.adversarial_g_loss(unwrap(self.discriminator), fake, gt)
+            disc = unwrap(self.discriminator)
+            losses["loss_gan"] = self.adversarial_g_loss(disc, fake, targets["gan"])
         total, log_vars = sum_losses(losses)
         backward(wrapper, total)
         return fake, total, log_vars
