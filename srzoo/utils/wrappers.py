@@ -1,6 +1,5 @@
 """The module inside a model wrapper (DDP, DataParallel, mmengine's), in one place."""
 
-from mmengine.model import is_model_wrapper
 from torch import nn
 
 
@@ -11,4 +10,10 @@ def unwrap(module: nn.Module) -> nn.Module:
     A plain module that happens to have a sub-module named ``module`` is not a wrapper and
     is returned unchanged.
     """
-    return module.module if is_model_wrapper(module) else module
+    inner = getattr(module, "module", None)
+    if not isinstance(inner, nn.Module):
+        return module  # every wrapper holds its module there: nothing to unwrap
+    # mmengine.model costs a second to import; only a module that may be a wrapper pays it
+    from mmengine.model import is_model_wrapper
+
+    return inner if is_model_wrapper(module) else module
