@@ -57,7 +57,9 @@ def test_tables_with_bicubic_row_and_compare(tmp_path, demo_data):
     assert {"PSNR", "SSIM", "PSNR_Y", "SSIM_Y"} <= set(rows[0])
     assert rows[0]["PSNR_Y"] == pytest.approx(28.537, abs=0.01)  # MATLAB bicubic, demo val
     assert rows[1]["PSNR_Y"] < rows[0]["PSNR_Y"]  # random weights lose to bicubic
-    markdown = (work / "benchmark.md").read_text().splitlines()
+    text = (work / "benchmark.md").read_text()
+    assert text.startswith("- **RRDBNet-S (PSNR, demo) [model.pth]**: checkpoint ")  # caption
+    markdown = [line for line in text.splitlines() if line.startswith("|")]
     assert markdown[0].startswith("| model | dataset | PSNR")
     assert markdown[2].startswith("| bicubic | demo-val |")
     assert sorted(p.name for p in (work / "images/demo-val").glob("*.png")) == [
