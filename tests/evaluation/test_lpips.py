@@ -5,6 +5,7 @@ layouts the real files have (``lpips_files`` in conftest.py), then read by the s
 in production (``build_lpips`` / the ``LPIPS`` metric, through ``load_weights``).
 """
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +92,10 @@ def test_default_paths_hub_cache_and_installed_package(lpips_files, tmp_path, mo
     assert lin == tmp_path / "hub" / "checkpoints" / "lpips_alex_v0.1.pth"
     package = lpips_files[1].parents[2]  # <folder>/lpips, holding weights/v0.1/alex.pth
     (package / "__init__.py").write_text("raise ImportError('srzoo must not import lpips')\n")
-    monkeypatch.syspath_prepend(str(package.parent))
+    # Prepend to the replacement list monkeypatch restores: syspath_prepend would save this
+    # site-packages-free list and write it back over the real sys.path at teardown.
+    sys.path.insert(0, str(package.parent))
+    importlib.invalidate_caches()
     assert weight_paths()[1] == lpips_files[1]
     assert weight_paths(lin="~/lin.pth")[1] == Path.home() / "lin.pth"
     assert "lpips" not in sys.modules
