@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from srzoo.apis.tiling import default_tile
 from srzoo.arch import SRArch
 from srzoo.engine.launch import load_config
 from srzoo.models.losses.vgg import resolve_vgg19_weights
@@ -21,6 +22,13 @@ from srzoo.speed.common import (
     machine_description,
     markdown_table,
     parse_variants,
+)
+from srzoo.speed.degradation import (
+    DEGRADATION_HEADERS,
+    degradation_row,
+    degrading_preprocessor,
+    measure_degradation,
+    packed_gt_batches,
 )
 from srzoo.speed.infer import measure_inference
 from srzoo.speed.train import loader_batches, measure_training, synthetic_batches
@@ -101,13 +109,31 @@ def prepare_config(opts: SpeedOptions) -> tuple[Config, list[str]]:
 
 
 def _scale(cfg: Config) -> int:
+    return _contract(cfg)[0]
+
+
+def _contract(cfg: Config) -> tuple[int, int, int]:
+    """(scale, input multiple, body stride) of the config's generator, as ``Upscaler`` reads
+    them (1, 1 for a module without the contract)."""
     generator = BACKBONES.build(copy.deepcopy(cfg.model.generator))
-    return generator.scale if isinstance(generator, SRArch) else int(cfg.get("scale", 4))
+    if not isinstance(generator, SRArch):
+        return int(cfg.get("scale", 4)), 1, 1
+    scale = generator.scale
+    return scale, generator.input_multiple(scale), generator.body_stride(scale)
+
+
+def _tile(cfg: Config, opts: SpeedOptions) -> int:
+    """``--tile``, else ``srzoo upscale``'s default tile for this generator."""
+    _, align, stride = _contract(cfg)
+    return opts.tile or default_tile(stride, align)
 
 
 def _gt_size(cfg: Config, opts: SpeedOptions) -> int:
     if opts.gt_size:
         return opts.gt_size
+    pre = cfg.model.get("data_preprocessor") or {}
+    if "gt_size" in (pre.get("degradation") or {}):  # Real-ESRGAN: the crop after degrading
+        return int(pre["degradation"]["gt_size"])
     for step in cfg.get("train_dataloader", {}).get("dataset", {}).get("pipeline", []):
         if step.get("type") == "PairedRandomCrop":
             return int(step["gt_patch_size"])
@@ -122,6 +148,8 @@ def _batches(cfg: Config, opts: SpeedOptions, scale: int, notes: list):
         return loader_batches(loader), loader.batch_size
     batch = opts.batch_size or (loader.batch_size if loader is not None else 4)
     notes.append(f"data: synthetic ({root or 'no data set'} not found); data time is ~0")
+    if degrading_preprocessor(cfg) is not None:  # GT patches + kernels, degraded in train_step
+        return packed_gt_batches(cfg, batch), batch
     return synthetic_batches(batch, _gt_size(cfg, opts), scale), batch
 
 
@@ -143,12 +171,14 @@ def _train_rows(cfg, opts, device, scale, notes) -> list[dict]:
 
 
 def _infer_rows(cfg, opts, device, scale, threads) -> list[dict]:
-    tile = opts.tile or max(16, opts.infer_size // 2)
+    _, align, stride = _contract(cfg)
     base = dict(
         generator=dict(cfg.model.generator),
         scale=scale,
+        align=align,
+        body_stride=stride,
         size=opts.infer_size,
-        tile=tile,
+        tile=_tile(cfg, opts),
         overlap=opts.tile_overlap,
         repeats=opts.repeats,
         threads=threads,
@@ -171,10 +201,11 @@ def _summary(train: list[dict], infer: list[dict]) -> list[str]:
         worst = max(r["data_ms"] / r["iter_ms"] for r in train if r["iter_ms"])
         lines.append(f"data time: at most {100 * worst:.1f}% of the iteration")
     infer_by = {r["variant"]: r for r in infer}
-    for name in [n for n in infer_by if n.startswith("fp32+tile")]:
-        if "fp32" in infer_by:
-            ratio = infer_by[name]["ms"] / infer_by["fp32"]["ms"]
-            lines.append(f"{name} / fp32 (untiled) inference time: {ratio:.2f}x")
+    for name in infer_by:
+        base = "+".join(t for t in name.split("+") if not t.startswith("tile"))
+        if base != name and base in infer_by:
+            ratio = infer_by[name]["ms"] / infer_by[base]["ms"]
+            lines.append(f"{name} / {base} (untiled) inference time: {ratio:.2f}x")
     return lines
 
 
@@ -200,6 +231,9 @@ def render(meta: dict, train: list[dict], infer: list[dict]) -> str:
             for r in infer
         ]
         out += [markdown_table(INFER_HEADERS, rows), ""]
+    if meta.get("degradation"):
+        out += ["## Degradation on the device (RealESRGANPreprocessor, fp32, no grad)", ""]
+        out += [markdown_table(DEGRADATION_HEADERS, [degradation_row(meta["degradation"])]), ""]
     if train:
         out += ["## Framework overhead (same batch, no loader)", ""]
         first = train[0]["srzoo_ms"]
@@ -208,7 +242,14 @@ def render(meta: dict, train: list[dict], infer: list[dict]) -> str:
             for r in train
         ]
         out += [markdown_table(OVERHEAD_HEADERS, rows), ""]
-    out += ["## Summary", ""] + [f"- {line}" for line in _summary(train, infer)]
+    lines = _summary(train, infer)
+    if meta.get("degradation") and train:
+        done = meta["degradation"]
+        lines.append(
+            f"degradation: {done['images_per_s']:.1f} images/s, {done['ms']:.0f} ms of the "
+            f"{train[0]['iter_ms']:.0f} ms {train[0]['variant']} iteration (batch {done['batch']})"
+        )
+    out += ["## Summary", ""] + [f"- {line}" for line in lines]
     return "\n".join(out) + "\n"
 
 
@@ -222,10 +263,13 @@ def run_speed_benchmark(opts: SpeedOptions) -> Path:
     meta = dict(target=opts.target, machine=machine_description(device), notes=notes)
     meta["load_before"] = load_average()
     train = _train_rows(cfg, opts, device, scale, notes) if opts.train else []
-    tile = opts.tile or max(16, opts.infer_size // 2)
+    if opts.train:
+        batch = opts.batch_size or cfg.get("train_dataloader", {}).get("batch_size", 12)
+        timing = dict(batch_size=batch, iters=opts.iters, warmup=opts.warmup)
+        meta["degradation"] = measure_degradation(cfg, device, **timing)
     meta["infer"] = (
-        f"LR {opts.infer_size}x{opts.infer_size} -> x{scale}, tile {tile} + overlap "
-        f"{opts.tile_overlap}, median of {opts.repeats}"
+        f"LR {opts.infer_size}x{opts.infer_size} -> x{scale}, tile {_tile(cfg, opts)} + overlap "
+        f"{opts.tile_overlap} body px, median of {opts.repeats}"
     )
     threads = torch.get_num_threads()
     infer = _infer_rows(cfg, opts, device, scale, threads) if opts.infer else []
