@@ -1,14 +1,20 @@
-"""Build the demo data set from the colour photographs bundled with scikit-image.
+"""Build the demo data set from the photographs bundled with scikit-image and matplotlib.
 
 Layout (``--out``, default ``data/demo``)::
 
     {train,val}/GT/<name>.png      RGB, cropped top-left to a multiple of 4
+    train/GT/<name>_s75.png        the training photo at 3/4 size (MATLAB bicubic), and at
+    train/GT/<name>_s50.png        1/2 size: more detail per pixel, as in other photos
     {train,val}/LRx2/<name>.png    MATLAB-bicubic x2 downscale of GT (uint8)
     {train,val}/LRx4/<name>.png    MATLAB-bicubic x4 downscale of GT (uint8)
 
-The split is fixed: validation = astronaut, coffee, chelsea (the images of the
-reference fixtures); every other photo that loads offline is training data.
-Idempotent: files whose content is unchanged are left alone.
+The split is fixed. Validation (held out, never trained on) = the real photographs
+astronaut, coffee, chelsea (the images of the reference fixtures) and matplotlib's
+grace_hopper. Training = scikit-image's other colour photos plus its grey photos and
+textures (copied into three channels; the models are judged on luma), each also at 3/4 and
+1/2 size unless its x4 LR would be smaller than :data:`MIN_LR` pixels (the demo's LR
+patch). ``skimage.data.cat`` is chelsea again, so it is left out. Idempotent: files whose
+content is unchanged are left alone.
 """
 
 import argparse
@@ -22,16 +28,31 @@ import numpy as np
 
 from srzoo.datasets.imresize import imresize
 
-VAL = ("astronaut", "coffee", "chelsea")
+VAL = ("astronaut", "coffee", "chelsea", "grace_hopper")
 TRAIN = ("rocket", "immunohistochemistry", "hubble_deep_field", "retina")
+# Grey photographs and textures: edges, text, fine and coarse texture for the luma.
+TRAIN_GREY = ("camera", "brick", "grass", "gravel", "moon", "coins", "page", "text")
 SCALES = (2, 4)
+TRAIN_SIZES = {"": 1.0, "_s75": 0.75, "_s50": 0.5}  # file-name suffix -> size of the photo
+MIN_LR = 32
+
+
+def _grace_hopper() -> np.ndarray:
+    """matplotlib's sample photograph (600 x 512 RGB JPEG), decoded by Pillow."""
+    from matplotlib import cbook
+    from PIL import Image
+
+    with Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as img:
+        return np.asarray(img.convert("RGB"))
 
 
 def photo_loaders() -> Dict[str, Callable[[], np.ndarray]]:
-    """Loaders of the bundled colour photos, by name (``skimage.data`` is imported lazily)."""
+    """Loaders of the bundled photos, by name (``skimage.data`` is imported lazily)."""
     import skimage.data as data
 
-    loaders = {name: getattr(data, name) for name in VAL + TRAIN}
+    names = tuple(n for n in VAL if n != "grace_hopper") + TRAIN + TRAIN_GREY
+    loaders = {name: getattr(data, name) for name in names}
+    loaders["grace_hopper"] = _grace_hopper
     loaders["motorcycle_left"] = lambda: data.stereo_motorcycle()[0]
     loaders["motorcycle_right"] = lambda: data.stereo_motorcycle()[1]
     return loaders
@@ -53,6 +74,24 @@ def write_png(path: str, rgb: np.ndarray) -> bool:
     return True
 
 
+def crop4(img: np.ndarray) -> np.ndarray:
+    """``img`` cropped top-left to a multiple of 4 on each side, contiguous uint8."""
+    h, w = img.shape[:2]
+    return np.ascontiguousarray(img[: h - h % 4, : w - w % 4]).astype(np.uint8)
+
+
+def write_pair(out: str, split: str, name: str, gt: np.ndarray, counts: Dict[str, int]) -> None:
+    """Write ``gt`` and its MATLAB-bicubic LR images under ``out/split``; count the files."""
+    outputs = {"GT": gt}
+    outputs.update({f"LRx{s}": imresize(gt, 1.0 / s) for s in SCALES})
+    for folder, arr in outputs.items():
+        path = os.path.join(out, split, folder, f"{name}.png")
+        written = write_png(path, arr)
+        counts["written" if written else "unchanged"] += 1
+        state = "wrote" if written else "unchanged"
+        print(f"  {state:9s} {path} {arr.shape[1]}x{arr.shape[0]}")
+
+
 def prepare(out: str) -> Dict[str, int]:
     """Build the demo set under ``out``; return ``{'written': n, 'unchanged': m}``."""
     counts = {"written": 0, "unchanged": 0}
@@ -63,17 +102,14 @@ def prepare(out: str) -> Dict[str, int]:
             print(f"  skip {name}: {type(err).__name__}: {err}")
             continue
         img = img[:, :, :3] if img.ndim == 3 else np.repeat(img[:, :, None], 3, axis=2)
-        h, w = img.shape[:2]
-        gt = np.ascontiguousarray(img[: h - h % 4, : w - w % 4]).astype(np.uint8)
-        split = "val" if name in VAL else "train"
-        outputs = {"GT": gt}
-        outputs.update({f"LRx{s}": imresize(gt, 1.0 / s) for s in SCALES})
-        for folder, arr in outputs.items():
-            path = os.path.join(out, split, folder, f"{name}.png")
-            written = write_png(path, arr)
-            counts["written" if written else "unchanged"] += 1
-            state = "wrote" if written else "unchanged"
-            print(f"  {state:9s} {path} {arr.shape[1]}x{arr.shape[0]}")
+        gt = crop4(img)
+        if name in VAL:
+            write_pair(out, "val", name, gt, counts)
+            continue
+        for suffix, size in TRAIN_SIZES.items():
+            scaled = gt if size == 1.0 else crop4(imresize(gt, size))
+            if size == 1.0 or min(scaled.shape[:2]) // 4 >= MIN_LR:
+                write_pair(out, "train", name + suffix, scaled, counts)
     return counts
 
 

@@ -19,7 +19,7 @@ from torch import nn
 
 from srzoo.apis.convert import load_generator
 from srzoo.apis.image_formats import encode_image, fit_to_format
-from srzoo.apis.tiling import MIN_OVERLAP, Progress, tiled_forward
+from srzoo.apis.tiling import MIN_OVERLAP, Progress, default_tile, tiled_forward
 from srzoo.arch import PaddedGenerator, SRArch
 from srzoo.datasets.image_io import decode_image, read_file_bytes
 from srzoo.errors import UsageError
@@ -66,7 +66,10 @@ class Upscaler:
 
     Args:
         model: The generator; maps (N, C, H, W) in [0, 1] to (N, C, sH, sW), C = 3 or 1.
-        tile: Core tile size in LR pixels; 0 processes whole images. Default: 0.
+        tile: Core tile size in LR pixels; 0 processes whole images. Default: None,
+            :func:`~srzoo.apis.tiling.default_tile`: 256 body pixels (256 LR pixels for a
+            x4 RRDBNet, 512 for a pixel-unshuffle x2 one), so an image up to 1 MP out of a
+            x4 model runs in one pass and device memory stays bounded for any larger one.
         tile_overlap: Context around each tile, in the network body's pixels: LR pixels
             times the contract's input multiple (4 for a pixel-unshuffle x1 RRDBNet).
             Values below :data:`~srzoo.apis.tiling.MIN_OVERLAP` (16) warn. Default: 32.
@@ -84,6 +87,7 @@ class Upscaler:
         align: The input multiple of the contract at that scale (1 for other modules);
             inputs are padded to it and tiles aligned to it.
         channels: The generator's image channels, 3 or 1 (the contract's ``in_channels``).
+        tile: The core tile size in LR pixels (the default resolved); 0: whole images.
 
     Raises:
         UsageError: bad options, or a generator that is neither 3 -> 3 nor 1 -> 1 channels.
@@ -93,7 +97,7 @@ class Upscaler:
         self,
         model: nn.Module,
         *,
-        tile: int = 0,
+        tile: Optional[int] = None,
         tile_overlap: int = 32,
         device: Union[str, torch.device] = "cpu",
         dtype: Union[str, torch.dtype] = torch.float32,
@@ -101,9 +105,9 @@ class Upscaler:
     ) -> None:
         if alpha_mode not in ("model", "bicubic"):
             raise UsageError(f"alpha_mode must be 'model' or 'bicubic', got {alpha_mode!r}")
-        if tile < 0 or tile_overlap < 0:
+        if (tile is not None and tile < 0) or tile_overlap < 0:
             raise UsageError(f"tile and tile_overlap must be >= 0, got {tile}, {tile_overlap}")
-        if tile > 0 and tile_overlap < MIN_OVERLAP:
+        if tile != 0 and tile_overlap < MIN_OVERLAP:
             warnings.warn(
                 f"tile_overlap {tile_overlap} is below {MIN_OVERLAP}: seams may show between tiles",
                 UserWarning,
@@ -112,8 +116,9 @@ class Upscaler:
         self.device = torch.device(device)
         self.dtype = resolve_dtype(dtype, self.device)
         self.model = model.eval().to(device=self.device, dtype=self.dtype)
-        self.tile, self.tile_overlap, self.alpha_mode = tile, tile_overlap, alpha_mode
+        self.tile_overlap, self.alpha_mode = tile_overlap, alpha_mode
         self.scale, self.align, self.body_stride, self.channels = self._contract(self.model)
+        self.tile = default_tile(self.body_stride, self.align) if tile is None else tile
         # any input size: pad to the contract's multiple, run, crop (the same as ONNX does)
         self._net = PaddedGenerator(self.model) if self.align > 1 else self.model
 

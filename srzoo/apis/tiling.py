@@ -9,6 +9,14 @@ model gets. The outputs are cropped to the core plus a feather band of half the 
 and blended on the CPU with linear-ramp weights, so neighbouring tiles meet without seams
 and every kept pixel has at least half the context on every side. Peak device memory is
 that of one ``tile + 2 * overlap * align`` window, whatever the image size.
+
+The default tile (:data:`DEFAULT_TILE`, 256 body pixels) is 8 times the default overlap:
+an image up to 256 body pixels a side (1 MP out of a x4 model) runs in one pass. A larger
+one computes ``((n * 256 + 2 * 32 * (n - 1)) / (n * 256)) ** 2`` times its pixels for n
+tiles a side (1.27 for 2 x 2, at most 1.56), but on a CPU a window of ~320 pixels stays in
+cache where a whole large image does not, so the tiled pass takes about the untiled time
+(docs/benchmarks.md). Batching several tiles per forward pass gains nothing on a CPU
+(measured) and would multiply the memory bound, so tiles run one at a time.
 """
 
 from typing import Callable, List, Optional, Tuple, Union
@@ -20,6 +28,9 @@ Progress = Callable[[int, int], None]
 DeviceLike = Union[str, torch.device]
 
 MIN_TILE = 16
+#: Default core tile of :class:`~srzoo.apis.inference.Upscaler` and ``srzoo upscale``, in the
+#: network body's pixels (LR pixels times the contract's ``body_stride``).
+DEFAULT_TILE = 256
 #: The smallest overlap (in body pixels) tested to keep tiled output within 1/255 of untiled.
 MIN_OVERLAP = 16
 # RuntimeError texts of allocation failures: CUDA / MPS / XPU, and the CPU allocator.
@@ -28,6 +39,20 @@ _OOM_MESSAGES = ("out of memory", "can't allocate memory")
 
 def _round_down(value: int, multiple: int) -> int:
     return max(multiple, value // multiple * multiple)
+
+
+def default_tile(body_stride: int = 1, align: int = 1) -> int:
+    """The default core tile in LR pixels: :data:`DEFAULT_TILE` body pixels, aligned.
+
+    Args:
+        body_stride: LR pixels per body pixel (the contract's ``body_stride``). Default: 1.
+        align: The input multiple the tile is rounded down to. Default: 1.
+
+    Returns:
+        ``DEFAULT_TILE * body_stride`` rounded down to a multiple of ``align`` (e.g. 256 for
+        a x4 RRDBNet, 512 for a pixel-unshuffle x2 one, whose body runs at half the LR size).
+    """
+    return _round_down(DEFAULT_TILE * body_stride, align)
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -145,7 +170,8 @@ def tiled_forward(
         x: LR batch (N, C, H, W), on the CPU (it is never moved to the device whole).
         scale: The model's upscale factor s.
         tile: Core tile size in LR pixels (rounded down to a multiple of ``align``); 0 or
-            a tile no smaller than the image runs one pass over the whole image. Default: 0.
+            a tile no smaller than the image runs one pass over the whole image. Default: 0
+            (:class:`~srzoo.apis.inference.Upscaler` defaults to :func:`default_tile`).
         overlap: Context around each core in the network body's pixels: ``overlap *
             align`` LR pixels, so a pixel-unshuffle model (whose body runs at 1/``align``
             of the LR resolution) gets the same context as a x4 model. 32 covers the

@@ -86,8 +86,8 @@ def _add_speed(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train-variants", help="e.g. fp32,bf16,fp32+cl,bf16+cl")
     p.add_argument("--infer-variants", help="e.g. fp32,bf16+cl,fp32+compile,fp32+tile128")
     p.add_argument("--infer-size", type=int, help="LR side of the inference input (128)")
-    p.add_argument("--tile", type=int, help="tile side in LR pixels (infer-size / 2)")
-    p.add_argument("--tile-overlap", type=int, help="tile context in LR pixels (32)")
+    p.add_argument("--tile", type=int, help="tile side in LR px (srzoo upscale's default)")
+    p.add_argument("--tile-overlap", type=int, help="tile context in body px (32)")
     p.add_argument("--repeats", type=int, help="timed inference calls per variant (3)")
     p.add_argument("--threads", type=int, help="torch threads (torch's default)")
     p.add_argument("--device", help="cpu or cuda (cuda when available)")
@@ -110,7 +110,12 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", required=True, help="output folder (or file, for one input)")
     p.add_argument("--model", required=True, help="checkpoint in any supported layout")
     p.add_argument("--config", help="training config naming the generator")
-    p.add_argument("--tile", type=int, default=0, help="tile size in LR px; 0 = whole image")
+    p.add_argument(
+        "--tile",
+        type=int,
+        help="tile size in LR px; 0 = whole image (default: 256 body px, i.e. "
+        "256 x the model's body stride: 256 for x4 RRDBNet)",
+    )
     p.add_argument(
         "--tile-overlap",
         type=int,

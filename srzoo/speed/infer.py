@@ -93,8 +93,8 @@ def run_variant(spec: dict) -> dict:
 
     Args:
         spec (dict): ``variant`` (text), ``generator`` (config), ``scale``, ``size`` (LR
-            side), ``tile``, ``overlap``, ``repeats``, ``threads``, ``device``, and
-            optionally ``compile_options``.
+            side), ``tile``, ``overlap`` (body px), ``repeats``, ``threads``, ``device``, and
+            optionally ``align`` and ``body_stride`` (the contract's) and ``compile_options``.
 
     Returns:
         dict: ``ms`` (median), ``ms_per_mp`` (per output megapixel), ``first_s`` (first
@@ -116,6 +116,8 @@ def run_variant(spec: dict) -> dict:
             overlap=spec["overlap"],
             device=device,
             dtype=variant.torch_dtype,
+            align=spec.get("align", 1),
+            body_stride=spec.get("body_stride"),
         )
 
     probe = _MemoryProbe(device)

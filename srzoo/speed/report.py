@@ -12,6 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from srzoo.apis.tiling import default_tile
 from srzoo.arch import SRArch
 from srzoo.engine.launch import load_config
 from srzoo.models.losses.vgg import resolve_vgg19_weights
@@ -124,7 +125,7 @@ def _contract(cfg: Config) -> tuple[int, int, int]:
 def _tile(cfg: Config, opts: SpeedOptions) -> int:
     """``--tile``, else ``srzoo upscale``'s default tile for this generator."""
     _, align, stride = _contract(cfg)
-    return opts.tile or max(16, opts.infer_size // 2)
+    return opts.tile or default_tile(stride, align)
 
 
 def _gt_size(cfg: Config, opts: SpeedOptions) -> int:

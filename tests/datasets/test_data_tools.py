@@ -26,8 +26,11 @@ def test_prepare_demo_data_writes_fixed_split(repo_root, tmp_path, capsys):
     assert tool.main(["--out", str(out)]) == 0
     val = sorted(p.stem for p in (out / "val" / "GT").glob("*.png"))
     train = sorted(p.stem for p in (out / "train" / "GT").glob("*.png"))
-    assert val == ["astronaut", "chelsea", "coffee"]
+    assert val == ["astronaut", "chelsea", "coffee", "grace_hopper"]  # real photos, held out
     assert len(train) >= 3 and not set(train) & set(val)
+    assert not {name.split("_s")[0] for name in train} & set(val + ["cat"])  # cat is chelsea
+    assert {"camera", "camera_s75", "camera_s50", "text", "text_s75"} <= set(train)
+    assert "text_s50" not in train  # its x4 LR would be under the 32-pixel patch
     for split, names in (("val", val), ("train", train)):
         for name in names:
             gt = read_rgb(out / split / "GT" / f"{name}.png")
@@ -39,7 +42,10 @@ def test_prepare_demo_data_writes_fixed_split(repo_root, tmp_path, capsys):
     assert chelsea.shape == (300, 448, 3)
     lr4 = read_rgb(out / "val" / "LRx4" / "chelsea.png")
     np.testing.assert_array_equal(lr4, imresize(np.ascontiguousarray(chelsea), 0.25))
-    assert "val = astronaut, coffee, chelsea" in capsys.readouterr().out
+    camera = read_rgb(out / "train" / "GT" / "camera.png")
+    half = read_rgb(out / "train" / "GT" / "camera_s50.png")
+    np.testing.assert_array_equal(half, imresize(np.ascontiguousarray(camera), 0.5))
+    assert "val = astronaut, coffee, chelsea, grace_hopper" in capsys.readouterr().out
     # Idempotent: a second run rewrites nothing.
     assert tool.prepare(str(out))["written"] == 0
 

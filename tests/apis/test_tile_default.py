@@ -1,0 +1,66 @@
+"""The default tile of ``Upscaler`` / ``srzoo upscale``: 256 body pixels, so a 1 MP output
+of a x4 model runs in one pass and larger images run in windows bounded by the tile."""
+
+import numpy as np
+import pytest
+import torch
+
+import srzoo.models  # noqa: F401
+from srzoo.apis import Upscaler
+from srzoo.apis.tiling import DEFAULT_TILE, default_tile
+from srzoo.cli.parsers import build_parser
+from srzoo.registry import BACKBONES
+
+
+def rrdbnet(scale):
+    torch.manual_seed(0)
+    arch = dict(type="RRDBNet", mid_channels=4, num_blocks=1, growth_channels=2)
+    return BACKBONES.build(dict(arch, upscale_factor=scale)).eval()
+
+
+def window_sides(model):
+    """The spatial sides of every input the model's body sees, appended as it runs."""
+    seen = []
+    model.conv_first.register_forward_pre_hook(lambda m, args: seen.append(args[0].shape[-2:]))
+    return seen
+
+
+def test_default_tile_is_256_body_pixels():
+    assert DEFAULT_TILE == 256
+    assert default_tile() == 256  # x4 RRDBNet, SRResNet, EDSR: the body runs at LR size
+    assert default_tile(2, 2) == 512  # pixel-unshuffle x2: body at half the LR size
+    assert default_tile(4, 4) == 1024  # pixel-unshuffle x1
+    assert default_tile(1, 24) == 240  # a window model: rounded down to its window
+
+
+@pytest.mark.parametrize(("scale", "tile"), [(4, 256), (2, 512), (1, 1024)])
+def test_upscaler_resolves_the_default_from_the_contract(scale, tile):
+    model = rrdbnet(scale)
+    assert Upscaler(model).tile == tile
+    assert Upscaler(model, tile=0).tile == 0 and Upscaler(model, tile=96).tile == 96
+
+
+def test_cli_leaves_the_tile_to_the_upscaler():
+    args = build_parser().parse_args(["upscale", "in.png", "-o", "out", "--model", "m.pth"])
+    assert args.tile is None and args.tile_overlap == 32
+    args = build_parser().parse_args(["upscale", "a", "-o", "b", "--model", "m", "--tile", "0"])
+    assert args.tile == 0
+
+
+def test_one_megapixel_output_runs_in_one_pass():
+    model = rrdbnet(4)
+    seen = window_sides(model)
+    img = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    assert Upscaler(model).upscale(img).shape == (1024, 1024, 3)
+    assert [tuple(s) for s in seen] == [(256, 256)]
+
+
+def test_larger_images_run_in_windows_bounded_by_the_default_tile():
+    model = rrdbnet(4)
+    seen = window_sides(model)
+    img = np.random.default_rng(0).integers(0, 256, (40, 300, 3), dtype=np.uint8)
+    out = Upscaler(model).upscale(img)
+    assert out.shape == (160, 1200, 3)
+    assert [tuple(s) for s in seen] == [(40, 256 + 32), (40, 300 - 256 + 32)]
+    whole = Upscaler(model, tile=0).upscale(img)
+    assert np.abs(out.astype(int) - whole.astype(int)).max() <= 1
