@@ -67,8 +67,8 @@ class Upscaler:
     Args:
         model: The generator; maps (N, C, H, W) in [0, 1] to (N, C, sH, sW), C = 3 or 1.
         tile: Core tile size in LR pixels; 0 processes whole images. Default: None,
-            :func:`~srzoo.apis.tiling.default_tile`: 256 body pixels (256 LR pixels for a
-            x4 RRDBNet, 512 for a pixel-unshuffle x2 one), so an image up to 1 MP out of a
+            :func:`~srzoo.apis.tiling.default_tile`: 512 body pixels (512 LR pixels for a
+            x4 RRDBNet, 1024 for a pixel-unshuffle x2 one), so an image up to 4 MP out of a
             x4 model runs in one pass and device memory stays bounded for any larger one.
         tile_overlap: Context around each tile, in the network body's pixels: LR pixels
             times the contract's input multiple (4 for a pixel-unshuffle x1 RRDBNet).

@@ -113,8 +113,8 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--tile",
         type=int,
-        help="tile size in LR px; 0 = whole image (default: 256 body px, i.e. "
-        "256 x the model's body stride: 256 for x4 RRDBNet)",
+        help="tile size in LR px; 0 = whole image (default: 512 body px, i.e. "
+        "512 x the model's body stride: 512 for x4 RRDBNet)",
     )
     p.add_argument(
         "--tile-overlap",

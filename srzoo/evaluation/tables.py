@@ -170,8 +170,10 @@ def compare_tables(
             ``{model: {dataset: {'PSNR_Y': x, 'SSIM_Y': y}}}``. Default: None.
 
     Returns:
-        list[dict]: every row of every run, none dropped: a (model, dataset) pair seen in
-        an earlier run is renamed ``<model> (<run folder>)`` (or ``#2``, ``#3`` ...), with
+        list[dict]: every row of every run, none dropped, except a row equal in every
+        column to one already merged (e.g. the bicubic row of each run of one test set),
+        which is kept once. Another row of a (model, dataset) pair seen in an earlier run
+        is renamed ``<model> (<run folder>)`` (or ``#2``, ``#3`` ...), with
         ``<metric> (ref)`` and ``<metric> (diff)`` (ours - ref) beside each referenced
         metric (looked up under the model's own name).
     """
@@ -180,6 +182,8 @@ def compare_tables(
         label = Path(run).name if isinstance(run, (str, Path)) else None
         for row in _load_run(run):
             model = row["model"]
+            if merged.get((model, row["dataset"]), (None, None))[1] == row:
+                continue  # the same result again, not a different one under the same name
             if (model, row["dataset"]) in merged and label:
                 model = f"{model} ({label})"
             base, count = model, 2

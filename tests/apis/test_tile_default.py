@@ -1,4 +1,4 @@
-"""The default tile of ``Upscaler`` / ``srzoo upscale``: 256 body pixels, so a 1 MP output
+"""The default tile of ``Upscaler`` / ``srzoo upscale``: 512 body pixels, so a 4 MP output
 of a x4 model runs in one pass and larger images run in windows bounded by the tile."""
 
 import numpy as np
@@ -25,15 +25,15 @@ def window_sides(model):
     return seen
 
 
-def test_default_tile_is_256_body_pixels():
-    assert DEFAULT_TILE == 256
-    assert default_tile() == 256  # x4 RRDBNet, SRResNet, EDSR: the body runs at LR size
-    assert default_tile(2, 2) == 512  # pixel-unshuffle x2: body at half the LR size
-    assert default_tile(4, 4) == 1024  # pixel-unshuffle x1
-    assert default_tile(1, 24) == 240  # a window model: rounded down to its window
+def test_default_tile_is_512_body_pixels():
+    assert DEFAULT_TILE == 512
+    assert default_tile() == 512  # x4 RRDBNet, SRResNet, EDSR: the body runs at LR size
+    assert default_tile(2, 2) == 1024  # pixel-unshuffle x2: body at half the LR size
+    assert default_tile(4, 4) == 2048  # pixel-unshuffle x1
+    assert default_tile(1, 24) == 504  # a window model: rounded down to its window
 
 
-@pytest.mark.parametrize(("scale", "tile"), [(4, 256), (2, 512), (1, 1024)])
+@pytest.mark.parametrize(("scale", "tile"), [(4, 512), (2, 1024), (1, 2048)])
 def test_upscaler_resolves_the_default_from_the_contract(scale, tile):
     model = rrdbnet(scale)
     assert Upscaler(model).tile == tile
@@ -47,20 +47,20 @@ def test_cli_leaves_the_tile_to_the_upscaler():
     assert args.tile == 0
 
 
-def test_one_megapixel_output_runs_in_one_pass():
+def test_four_megapixel_output_runs_in_one_pass():
     model = rrdbnet(4)
     seen = window_sides(model)
-    img = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
-    assert Upscaler(model).upscale(img).shape == (1024, 1024, 3)
-    assert [tuple(s) for s in seen] == [(256, 256)]
+    img = np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    assert Upscaler(model).upscale(img).shape == (2048, 2048, 3)
+    assert [tuple(s) for s in seen] == [(512, 512)]
 
 
 def test_larger_images_run_in_windows_bounded_by_the_default_tile():
     model = rrdbnet(4)
     seen = window_sides(model)
-    img = np.random.default_rng(0).integers(0, 256, (40, 300, 3), dtype=np.uint8)
+    img = np.random.default_rng(0).integers(0, 256, (40, 600, 3), dtype=np.uint8)
     out = Upscaler(model).upscale(img)
-    assert out.shape == (160, 1200, 3)
-    assert [tuple(s) for s in seen] == [(40, 256 + 32), (40, 300 - 256 + 32)]
+    assert out.shape == (160, 2400, 3)
+    assert [tuple(s) for s in seen] == [(40, 512 + 32), (40, 600 - 512 + 32)]
     whole = Upscaler(model, tile=0).upscale(img)
     assert np.abs(out.astype(int) - whole.astype(int)).max() <= 1

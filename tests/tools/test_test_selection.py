@@ -83,6 +83,21 @@ def test_compare_keeps_rows_that_share_a_name(tmp_path):
     assert [r["PSNR_Y (diff)"] for r in merged] == [-0.5, 0.5]
 
 
+def test_compare_keeps_an_identical_row_once(tmp_path):
+    """Each run's bicubic row of one test set is the same result: one row, not two."""
+    runs = []
+    for name, psnr in (("run_a", 30.0), ("run_b", 31.0)):
+        rows = [dict(model="bicubic", dataset="Set5", PSNR_Y=28.0, SSIM_Y=0.8)]
+        rows += [dict(model="bicubic", dataset="Set14", PSNR_Y=26.0 if name == "run_a" else 25.0)]
+        rows += [dict(model=name, dataset="Set5", PSNR_Y=psnr)]
+        runs.append(dict(model=name, rows=rows))
+    merged = [(r["model"], r["dataset"], r["PSNR_Y"]) for r in compare_tables(runs)]
+    assert merged == [
+        ("bicubic", "Set5", 28.0), ("bicubic", "Set14", 26.0), ("run_a", "Set5", 30.0),
+        ("bicubic #2", "Set14", 25.0), ("run_b", "Set5", 31.0),
+    ]  # fmt: skip
+
+
 def test_caption_says_when_the_perceptual_vgg_had_random_weights():
     from srzoo.evaluation.evaluate import training_notes
 
