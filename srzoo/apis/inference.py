@@ -23,7 +23,7 @@ from srzoo.apis.tiling import MIN_OVERLAP, Progress, default_tile, tiled_forward
 from srzoo.arch import PaddedGenerator, SRArch
 from srzoo.datasets.image_io import decode_image, read_file_bytes
 from srzoo.errors import UsageError
-from srzoo.utils.names import precision_dtype
+from srzoo.utils.names import precision_dtype, resolve_device
 
 _MAXVAL = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 # Full-range BT.601 (JPEG / JFIF) luma weights and chroma scales, for 1-channel generators.
@@ -113,7 +113,7 @@ class Upscaler:
                 UserWarning,
                 stacklevel=2,
             )
-        self.device = torch.device(device)
+        self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
         self.model = model.eval().to(device=self.device, dtype=self.dtype)
         self.tile_overlap, self.alpha_mode = tile_overlap, alpha_mode

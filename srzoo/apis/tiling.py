@@ -25,6 +25,8 @@ from typing import Callable, List, Optional, Tuple, Union
 import torch
 from torch import nn
 
+from srzoo.utils.names import resolve_device
+
 Progress = Callable[[int, int], None]
 DeviceLike = Union[str, torch.device]
 
@@ -196,7 +198,7 @@ def tiled_forward(
     Raises:
         RuntimeError: If the device runs out of memory even at ``min_tile``.
     """
-    device = torch.device(device)
+    device = resolve_device(device)
     h, w = x.shape[-2:]
     stride = align if body_stride is None else body_stride
     overlap = -(-overlap * stride // align) * align  # body pixels -> LR pixels, aligned

@@ -21,7 +21,7 @@ import tempfile
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Union
 
 import numpy as np
 import torch
@@ -195,6 +195,12 @@ def load_checkpoint_file(path: PathLike) -> Dict[str, Any]:
         raise FileNotFoundError(f"checkpoint not found: {path}")
     if _is_safetensors(path):
         return _load_safetensors(path)
+    kind = _not_a_checkpoint(path)
+    if kind:
+        raise CorruptCheckpointError(
+            f"{path}: not a checkpoint, it is {kind} (a checkpoint is a torch.save .pth/.pt "
+            "file or a .safetensors file)"
+        )
     try:
         with _allow_srzoo_globals(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Detected pickle protocol")
@@ -212,6 +218,39 @@ def load_checkpoint_file(path: PathLike) -> Dict[str, Any]:
     except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile) as err:
         reason = str(err) or type(err).__name__
         raise CorruptCheckpointError(f"{path}: corrupt or truncated checkpoint ({reason})") from err
+
+
+# File signatures of what people pass by mistake where a checkpoint belongs.
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x08\x01\x12", "an ONNX model"),
+)
+
+
+def _not_a_checkpoint(path: Path) -> Optional[str]:
+    """What ``path`` is when its first bytes show it is no checkpoint (an image, an ONNX
+    model, text such as a config), else None: zip and pickle files go to ``torch.load``."""
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if head.startswith((b"PK\x03\x04", b"\x80")):  # torch.save zip, or a bare pickle
+        return None
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    try:  # a cut multi-byte character at the end of the 512 bytes is no reason to refuse
+        text = head[: len(head) - 3 if len(head) == 512 else None].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if text and all(c.isprintable() or c.isspace() for c in text):
+        return f"a text file (it starts with {text[:40]!r})"
+    return None
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -19,6 +19,7 @@ an exact resume does not depend on which checkpoint hook is configured:
   naming both; an unchanged schedule is restored exactly as mmengine does.
 """
 
+import logging
 import time
 from pathlib import Path
 from typing import Optional
@@ -52,6 +53,16 @@ def _saved_schedule(saved, saved_types) -> str:
     return schedule_resume.describe(names or ["?"] * len(states), states)
 
 
+# mmengine's own CheckpointHook builds a FileClient on every run, whatever the config says;
+# its deprecation notices tell a user nothing they can act on.
+_MMENGINE_NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias')
+
+
+def _drop_mmengine_noise(record: logging.LogRecord) -> bool:
+    """A logging filter: False for mmengine's FileClient deprecation notices."""
+    return not str(record.msg).startswith(_MMENGINE_NOISE)
+
+
 class SRRunner(Runner):
     """``mmengine.runner.Runner`` with atomic saves, safe loads and a checked auto-resume.
 
@@ -64,6 +75,12 @@ class SRRunner(Runner):
     """
 
     resumed_train_state: Optional[dict] = None
+
+    def build_logger(self, *args, **kwargs) -> "mmengine.logging.MMLogger":
+        """mmengine's logger, without mmengine's FileClient deprecation notices."""
+        logger = super().build_logger(*args, **kwargs)
+        logger.addFilter(_drop_mmengine_noise)
+        return logger
 
     def _checkpoint_meta(self, meta: Optional[dict], by_epoch: bool) -> dict:
         meta = dict(meta or {})

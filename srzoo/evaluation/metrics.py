@@ -83,7 +83,7 @@ class SRMetrics(BaseMetric):
             Default: ``'cpu'``.
     """
 
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ""  # keys unprefixed (PSNR, not x/PSNR), no mmengine warning
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ from srzoo.evaluation.lpips_net import build_lpips, missing_reason, weight_paths
 from srzoo.evaluation.metrics import field, quantize, to_hwc_array
 from srzoo.evaluation.niqe import BLOCK_SIZE, load_pristine_model, niqe
 from srzoo.registry import METRICS
+from srzoo.utils.names import resolve_device
 
 Value = Union[float, str]
 
@@ -57,7 +58,7 @@ class NIQE(BaseMetric):
         ValueError: (in ``process``) an image smaller than two 96x96 blocks after cropping.
     """
 
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ""  # keys unprefixed (PSNR, not x/PSNR), no mmengine warning
 
     def __init__(
         self,
@@ -123,7 +124,7 @@ class LPIPS(BaseMetric):
         WeightsError: a weight file holds other weights.
     """
 
-    default_prefix: Optional[str] = None
+    default_prefix: Optional[str] = ""  # keys unprefixed (PSNR, not x/PSNR), no mmengine warning
 
     def __init__(
         self,
@@ -139,7 +140,7 @@ class LPIPS(BaseMetric):
         if if_missing not in ("na", "raise"):
             raise ValueError(f"if_missing must be 'na' or 'raise', got {if_missing!r}")
         self.crop_border = _check_border(crop_border)
-        self.device = torch.device(device)
+        self.device = resolve_device(device)
         self.net = None
         self.unavailable: Optional[str] = None
         reason = missing_reason(*weight_paths(alexnet_weights, lin_weights))

@@ -32,6 +32,7 @@ from srzoo.speed.degradation import (
 )
 from srzoo.speed.infer import measure_inference
 from srzoo.speed.train import loader_batches, measure_training, synthetic_batches
+from srzoo.utils.names import resolve_device
 
 TRAIN_HEADERS = ["variant", "data ms", "G step ms", "D step ms", "other ms", "iteration ms"]
 TRAIN_HEADERS += ["it/s", "data %"]
@@ -257,7 +258,7 @@ def run_speed_benchmark(opts: SpeedOptions) -> Path:
     """Run the benchmark described by ``opts``; write ``opts.out`` (+ ``.json``)."""
     if opts.threads:
         torch.set_num_threads(opts.threads)
-    device = torch.device(opts.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(opts.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     cfg, notes = prepare_config(opts)
     scale = _scale(cfg)
     meta = dict(target=opts.target, machine=machine_description(device), notes=notes)

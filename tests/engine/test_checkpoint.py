@@ -182,3 +182,29 @@ def test_atomic_save_crash_before_rename_keeps_old_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert load_checkpoint_file(path) == {"iter": 1}
     assert os.listdir(tmp_path) == ["latest.pth"]
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "a PNG image"),
+        (b"\xff\xd8\xff\xe0" + bytes(64), "a JPEG image"),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(64), "a WebP image"),
+        (b"_base_ = ['../_base_/default_runtime.py']\nmodel = dict()\n", "a text file"),
+    ],
+)
+def test_a_file_that_is_no_checkpoint_is_named_for_what_it_is(tmp_path, content, kind):
+    path = tmp_path / "model.pth"
+    path.write_bytes(content)
+    with pytest.raises(CorruptCheckpointError, match=f"not a checkpoint, it is {kind}"):
+        load_checkpoint_file(path)
+
+
+def test_zip_and_pickle_checkpoints_still_reach_torch_load(tmp_path):
+    for legacy in (False, True):
+        path = tmp_path / f"ok{legacy}.pth"
+        torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=not legacy)
+        assert torch.equal(load_checkpoint_file(path)["w"], torch.ones(2))
+    (tmp_path / "cut.pth").write_bytes((tmp_path / "okFalse.pth").read_bytes()[:50])
+    with pytest.raises(CorruptCheckpointError, match="corrupt or truncated"):
+        load_checkpoint_file(tmp_path / "cut.pth")

@@ -111,6 +111,10 @@ def test_train_tool_amp_bf16_with_ema(tmp_path):
     env = dict(os.environ, PYTHONPATH=path)  # amp_probe.py, for custom_imports
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    for noise in ("FileClient", "HardDiskBackend", "The prefix is not set in metric class"):
+        assert noise not in log, f"mmengine noise in the training log: {noise}"
+    assert "Checkpoints will be saved to" in log  # the log itself is kept
     seen = json.loads((work / "dtypes.json").read_text())  # written by DtypeProbeHook
     assert seen["generator"] == ["torch.bfloat16"], f"G ran without bf16 autocast: {seen}"
     assert seen["discriminator"] == ["torch.bfloat16"], f"D ran without bf16 autocast: {seen}"
