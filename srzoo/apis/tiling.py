@@ -4,11 +4,12 @@ The image stays on the CPU. It is cut into a grid of core tiles of ``tile`` x ``
 pixels; each core is processed with ``overlap`` pixels of context on every side (so the
 network sees its receptive field), moved to the device only while it runs. The overlap is
 counted in the network body's pixels: a pixel-unshuffle model (Real-ESRGAN x2 / x1, input
-multiple 2 / 4) gets ``overlap * align`` LR pixels, the same context in its body as a x4
-model gets. The outputs are cropped to the core plus a feather band of half the context
-and blended on the CPU with linear-ramp weights, so neighbouring tiles meet without seams
-and every kept pixel has at least half the context on every side. Peak device memory is
-that of one ``tile + 2 * overlap * align`` window, whatever the image size.
+multiple and body stride 2 / 4) gets ``overlap * body_stride`` LR pixels, the same context
+in its body as a x4 model gets. The outputs are cropped to the core plus a feather band of
+half the context and blended on the CPU with linear-ramp weights, so neighbouring tiles
+meet without seams and every kept pixel has at least half the context on every side. Peak
+device memory is that of one ``tile + 2 * overlap * body_stride`` window, whatever the
+image size.
 
 The default tile (:data:`DEFAULT_TILE`, 512 body pixels) is 16 times the default overlap:
 an image up to 512 body pixels a side (4 MP out of a x4 model) runs in one pass. A larger

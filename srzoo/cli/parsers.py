@@ -123,7 +123,7 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
         help="tile context in body px (LR px x input multiple)",
     )
     p.add_argument("--device", default="cpu", help="e.g. cpu, cuda, cuda:1")
-    p.add_argument("--dtype", choices=PRECISION_NAMES, default="fp32")
+    p.add_argument("--dtype", choices=PRECISION_NAMES, default="fp32", help="(default: fp32)")
     p.add_argument("--suffix", default="", help="appended to each output file name")
     p.add_argument("--ext", help="output format, e.g. png (default: the input's)")
     p.add_argument(

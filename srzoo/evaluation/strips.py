@@ -55,7 +55,8 @@ def labelled_strip(
     Args:
         panels: (label, image) pairs; images (H, W, 3) uint8 BGR of one size.
         zoom_window: (y, x, size) of a window shown enlarged under every panel, to the
-            panel's width (nearest neighbour, so pixels stay visible). Default: None.
+            panel's width (nearest neighbour, so pixels stay visible), and outlined in red
+            on each panel (1 pixel per 200 of the panel's shorter side). Default: None.
         gap: White pixels between panels. Default: 4.
 
     Returns:
@@ -72,7 +73,8 @@ def labelled_strip(
         marked = img.copy()
         if zoom_window is not None:
             y, x, size = zoom_window
-            cv2.rectangle(marked, (x, y), (x + size - 1, y + size - 1), (0, 0, 255), 1)
+            line = max(1, round(min(img.shape[:2]) / 200))  # still visible when scaled down
+            cv2.rectangle(marked, (x, y), (x + size - 1, y + size - 1), (0, 0, 255), line)
         column = _label(marked, label)
         if zoom_window is not None:
             crop = img[y : y + size, x : x + size]
