@@ -267,7 +267,10 @@ class Upscaler:
         return np.clip(np.rint(out * maxval), 0, maxval).astype(img.dtype)
 
     def upscale_file(
-        self, src: Union[str, os.PathLike], dst: Union[str, os.PathLike]
+        self,
+        src: Union[str, os.PathLike],
+        dst: Union[str, os.PathLike],
+        progress: Optional[Progress] = None,
     ) -> np.ndarray:
         """Read ``src`` with OpenCV (any bit depth and channels), upscale, write ``dst``.
 
@@ -276,6 +279,11 @@ class Upscaler:
         fitted to it by :func:`srzoo.apis.image_formats.fit_to_format`: 16-bit into an
         8-bit-only format is rescaled by ``round(v / 257)``; transparency into a format
         without alpha raises (an opaque alpha is dropped).
+
+        Args:
+            src: The image file to read.
+            dst: The file to write; its extension picks the format.
+            progress: Called as ``progress(done, total)`` per tile. Default: None.
 
         Returns:
             The image as written, in OpenCV's channel order.
@@ -291,7 +299,7 @@ class Upscaler:
         channels = img.shape[2] if img.ndim == 3 else 1
         if channels in (3, 4):
             img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB if channels == 3 else cv2.COLOR_BGRA2RGBA)
-        out = self.upscale(img)
+        out = self.upscale(img, progress)
         if channels in (3, 4):
             out = cv2.cvtColor(out, cv2.COLOR_RGB2BGR if channels == 3 else cv2.COLOR_RGBA2BGRA)
         buf, written = encode_image(out, dst)

@@ -16,7 +16,7 @@ import glob
 import os
 import sys
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
@@ -131,6 +131,16 @@ def _same_file_written(dst: Path, written: List[Path]) -> Optional[Path]:
     return next((w for w in written if w.exists() and os.path.samefile(w, dst)), None)
 
 
+def _tile_postfix(bar: tqdm) -> Callable[[int, int], None]:
+    """A tiling progress callback that shows ``tile i/n`` beside the per-image bar."""
+
+    def show(done: int, total: int) -> None:
+        if total > 1:
+            bar.set_postfix_str(f"tile {done}/{total}")
+
+    return show
+
+
 def run(args: argparse.Namespace) -> int:
     """Upscale every input; 0 if every image was written, 1 if any failed."""
     ensure_plugins()
@@ -156,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
             earlier = _same_file_written(dst, written)
             if earlier is not None:
                 raise UsageError(f"{dst} is the same file as the output {earlier}; not replaced")
-            upscaler.upscale_file(src, dst)
+            upscaler.upscale_file(src, dst, progress=_tile_postfix(bar))
             written.append(dst)
         except USER_ERRORS as err:  # a bad image or path; a bug still stops with a traceback
             failed += 1

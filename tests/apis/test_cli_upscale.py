@@ -109,3 +109,13 @@ def test_tools_scripts_are_thin_wrappers(repo_root, tmp_path, ckpt):
     assert "100%" in result.stderr  # the progress bar
     for tool in ("infer", "convert_checkpoint", "export", "interpolate"):
         assert len((repo_root / "tools" / f"{tool}.py").read_text().splitlines()) < 100
+
+
+def test_progress_shows_the_tiles_of_a_tiled_image(tmp_path, ckpt, capsys):
+    """An image cut into tiles shows ``tile i/n`` beside the per-image bar; one pass does not."""
+    write_images(tmp_path / "in", ["a.png"])  # 8 x 10 LR: tiles of 4 -> 2 x 3 = 6
+    argv = ["upscale", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", str(ckpt)]
+    assert main([*argv, "--tile", "4", "--tile-overlap", "16"]) == 0
+    assert "tile 6/6" in capsys.readouterr().err
+    assert main(argv) == 0  # the default tile: one pass
+    assert "tile 1/" not in capsys.readouterr().err
