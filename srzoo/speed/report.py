@@ -109,10 +109,6 @@ def prepare_config(opts: SpeedOptions) -> tuple[Config, list[str]]:
     return cfg, notes
 
 
-def _scale(cfg: Config) -> int:
-    return _contract(cfg)[0]
-
-
 def _contract(cfg: Config) -> tuple[int, int, int]:
     """(scale, input multiple, body stride) of the config's generator, as ``Upscaler`` reads
     them (1, 1 for a module without the contract)."""
@@ -121,12 +117,6 @@ def _contract(cfg: Config) -> tuple[int, int, int]:
         return int(cfg.get("scale", 4)), 1, 1
     scale = generator.scale
     return scale, generator.input_multiple(scale), generator.body_stride(scale)
-
-
-def _tile(cfg: Config, opts: SpeedOptions) -> int:
-    """``--tile``, else ``srzoo upscale``'s default tile for this generator."""
-    _, align, stride = _contract(cfg)
-    return opts.tile or default_tile(stride, align)
 
 
 def _gt_size(cfg: Config, opts: SpeedOptions) -> int:
@@ -171,15 +161,15 @@ def _train_rows(cfg, opts, device, scale, notes) -> list[dict]:
     return rows
 
 
-def _infer_rows(cfg, opts, device, scale, threads) -> list[dict]:
-    _, align, stride = _contract(cfg)
+def _infer_rows(cfg, opts, device, contract, tile, threads) -> list[dict]:
+    scale, align, stride = contract
     base = dict(
         generator=dict(cfg.model.generator),
         scale=scale,
         align=align,
         body_stride=stride,
         size=opts.infer_size,
-        tile=_tile(cfg, opts),
+        tile=tile,
         overlap=opts.tile_overlap,
         repeats=opts.repeats,
         threads=threads,
@@ -260,7 +250,9 @@ def run_speed_benchmark(opts: SpeedOptions) -> Path:
         torch.set_num_threads(opts.threads)
     device = resolve_device(opts.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     cfg, notes = prepare_config(opts)
-    scale = _scale(cfg)
+    contract = _contract(cfg)  # builds the generator: once
+    scale, align, stride = contract
+    tile = opts.tile or default_tile(stride, align)  # srzoo upscale's default otherwise
     meta = dict(target=opts.target, machine=machine_description(device), notes=notes)
     meta["load_before"] = load_average()
     train = _train_rows(cfg, opts, device, scale, notes) if opts.train else []
@@ -269,11 +261,11 @@ def run_speed_benchmark(opts: SpeedOptions) -> Path:
         timing = dict(batch_size=batch, iters=opts.iters, warmup=opts.warmup)
         meta["degradation"] = measure_degradation(cfg, device, **timing)
     meta["infer"] = (
-        f"LR {opts.infer_size}x{opts.infer_size} -> x{scale}, tile {_tile(cfg, opts)} + overlap "
+        f"LR {opts.infer_size}x{opts.infer_size} -> x{scale}, tile {tile} + overlap "
         f"{opts.tile_overlap} body px, median of {opts.repeats}"
     )
     threads = torch.get_num_threads()
-    infer = _infer_rows(cfg, opts, device, scale, threads) if opts.infer else []
+    infer = _infer_rows(cfg, opts, device, contract, tile, threads) if opts.infer else []
     meta["load_after"] = load_average()
     path = Path(opts.out)
     path.parent.mkdir(parents=True, exist_ok=True)
