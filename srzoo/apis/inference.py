@@ -71,7 +71,8 @@ class Upscaler:
             x4 RRDBNet, 1024 for a pixel-unshuffle x2 one), so an image up to 4 MP out of a
             x4 model runs in one pass and device memory stays bounded for any larger one.
         tile_overlap: Context around each tile, in the network body's pixels: LR pixels
-            times the contract's input multiple (4 for a pixel-unshuffle x1 RRDBNet).
+            times the contract's body stride (4 for a pixel-unshuffle x1 RRDBNet, 1 for
+            SwinIR).
             Values below :data:`~srzoo.apis.tiling.MIN_OVERLAP` (16) warn. Default: 32.
         device: Where the model runs. Default: ``"cpu"``.
         dtype: ``torch.float32``/``bfloat16``/``float16`` or ``"fp32"``/``"bf16"``/``"fp16"``

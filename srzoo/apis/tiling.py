@@ -177,8 +177,9 @@ def tiled_forward(
             a tile no smaller than the image runs one pass over the whole image. Default: 0
             (:class:`~srzoo.apis.inference.Upscaler` defaults to :func:`default_tile`).
         overlap: Context around each core in the network body's pixels: ``overlap *
-            align`` LR pixels, so a pixel-unshuffle model (whose body runs at 1/``align``
-            of the LR resolution) gets the same context as a x4 model. 32 covers the
+            body_stride`` LR pixels (rounded up to ``align``), so a pixel-unshuffle model
+            (whose body runs at 1/``body_stride`` of the LR resolution) gets the same
+            context as a x4 model. 32 covers the
             receptive field of ESRGAN's RRDBNet to within 8-bit precision; below
             :data:`MIN_OVERLAP` seams may show. Default: 32.
         device: Where each tile runs. Default: ``"cpu"``.

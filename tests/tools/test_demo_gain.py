@@ -11,11 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
-import torch
 
-from srzoo.apis.convert import load_generator
+from srzoo.apis import Upscaler
 
 ROOT = Path(__file__).resolve().parents[2]
 ITERS = 300
@@ -53,15 +51,10 @@ custom_hooks = []
 
 
 def upscale_folder(checkpoint: str, lq_dir: Path, out: Path) -> None:
-    """The generator's x4 output of every LR photo as a uint8 PNG, as tools/test.py saves."""
-    model = load_generator(checkpoint).eval()
-    out.mkdir()
+    """The generator's x4 output of every LR photo as a uint8 PNG, through ``Upscaler``."""
+    upscaler = Upscaler.from_checkpoint(checkpoint, tile=0)
     for path in sorted(lq_dir.glob("*.png")):
-        lq = cv2.imread(str(path))[:, :, ::-1]
-        x = torch.from_numpy(np.ascontiguousarray(lq.transpose(2, 0, 1))).float()[None] / 255
-        with torch.no_grad():
-            sr = model(x)[0].clamp(0, 1).permute(1, 2, 0).numpy()
-        cv2.imwrite(str(out / path.name), np.rint(sr * 255).astype(np.uint8)[:, :, ::-1])
+        upscaler.upscale_file(path, out / path.name)
 
 
 def test_short_psnr_run_beats_bicubic_on_every_held_out_photo(tmp_path):
