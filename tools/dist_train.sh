@@ -16,8 +16,9 @@ if [ -z "${PYTHON:-}" ]; then
     if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python; fi
 fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-# One process checks every prerequisite first, so a missing file is reported once, last.
-"$PYTHON" -m srzoo.cli train "$CONFIG" --check "${@:3}"
+# One process checks every prerequisite first (files, and a GPU for each process where
+# there are GPUs), so a missing one is reported once, last.
+LOCAL_WORLD_SIZE=$NPROCS "$PYTHON" -m srzoo.cli train "$CONFIG" --check "${@:3}"
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$NPROCS" --master_port="$PORT" \

@@ -67,9 +67,10 @@ class Upscaler:
     Args:
         model: The generator; maps (N, C, H, W) in [0, 1] to (N, C, sH, sW), C = 3 or 1.
         tile: Core tile size in LR pixels; 0 processes whole images. Default: None,
-            :func:`~srzoo.apis.tiling.default_tile`: 512 body pixels (512 LR pixels for a
-            x4 RRDBNet, 1024 for a pixel-unshuffle x2 one), so an image up to 4 MP out of a
-            x4 model runs in one pass and device memory stays bounded for any larger one.
+            :func:`~srzoo.apis.tiling.default_tile`: 512 body pixels on the CPU (512 LR
+            pixels for a x4 RRDBNet, 1024 for a pixel-unshuffle x2 one), 1024 on a GPU, so
+            an image up to 4 MP out of a x4 model (16 MP on a GPU) runs in one pass and
+            device memory stays bounded for any larger one.
         tile_overlap: Context around each tile, in the network body's pixels: LR pixels
             times the contract's body stride (4 for a pixel-unshuffle x1 RRDBNet, 1 for
             SwinIR).
@@ -119,7 +120,9 @@ class Upscaler:
         self.model = model.eval().to(device=self.device, dtype=self.dtype)
         self.tile_overlap, self.alpha_mode = tile_overlap, alpha_mode
         self.scale, self.align, self.body_stride, self.channels = self._contract(self.model)
-        self.tile = default_tile(self.body_stride, self.align) if tile is None else tile
+        if tile is None:
+            tile = default_tile(self.body_stride, self.align, self.device)
+        self.tile = tile
         # any input size: pad to the contract's multiple, run, crop (the same as ONNX does)
         self._net = PaddedGenerator(self.model) if self.align > 1 else self.model
 

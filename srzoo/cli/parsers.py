@@ -113,8 +113,8 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--tile",
         type=int,
-        help="tile size in LR px; 0 = whole image (default: 512 body px, i.e. "
-        "512 x the model's body stride: 512 for x4 RRDBNet)",
+        help="tile size in LR px; 0 = whole image (default: 512 body px on the CPU, 1024 on "
+        "a GPU, times the model's body stride: 512 for x4 RRDBNet on the CPU)",
     )
     p.add_argument(
         "--tile-overlap",

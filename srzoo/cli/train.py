@@ -3,7 +3,13 @@
 import argparse
 
 from srzoo.cli.parsers import cfg_options
-from srzoo.engine.launch import add_tensorboard, apply_amp, load_config, setup_launcher
+from srzoo.engine.launch import (
+    add_tensorboard,
+    apply_amp,
+    check_gpus_per_process,
+    load_config,
+    setup_launcher,
+)
 from srzoo.engine.prerequisites import check_prerequisites
 from srzoo.engine.runner import SRRunner
 from srzoo.plugins import ensure_plugins
@@ -15,6 +21,7 @@ def run(args: argparse.Namespace) -> int:
     Every missing prerequisite is reported at once before anything is built; ``--check``
     stops after that check.
     """
+    check_gpus_per_process()
     ensure_plugins()
     cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir, args.scale)
     if args.resume == "auto":

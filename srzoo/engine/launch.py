@@ -78,18 +78,44 @@ def _slurm_to_torch_env() -> None:
         os.environ["MASTER_ADDR"] = first or "127.0.0.1"
 
 
+def check_gpus_per_process() -> None:
+    """One GPU per local process: refuse more local processes than this machine has GPUs.
+
+    The local process count is torchrun's ``LOCAL_WORLD_SIZE`` (``tools/dist_train.sh`` sets
+    it for its checking process too); without it, one process.
+
+    Raises:
+        UsageError: CUDA is available and the node runs more processes than it has GPUs
+            (mmengine would fail with an ``IndexError`` in its logger).
+    """
+    procs = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if 0 < gpus < procs:
+        raise UsageError(
+            f"{procs} processes on this node but {gpus} GPU(s): run one process per GPU "
+            f"(NUM_PROCS <= {gpus}), or set CUDA_VISIBLE_DEVICES= for {procs} CPU processes "
+            "with gloo"
+        )
+
+
 def setup_launcher(cfg: Config, launcher: str) -> None:
     """Prepare ``cfg`` for ``launcher`` ('none', 'pytorch' or 'slurm').
 
-    On a machine without CUDA the gloo process group is started here (before the Runner),
-    and DDP wrappers get no ``device_ids``.
+    On a machine without CUDA the backend is gloo (the log shows what runs), the gloo
+    process group is started here (before the Runner), and DDP wrappers get no
+    ``device_ids``. With ``randomness.deterministic`` cuBLAS gets the workspace setting that
+    its deterministic mode needs (``CUBLAS_WORKSPACE_CONFIG=:4096:8``, unless already set).
     """
     cfg.launcher = launcher
-    if launcher == "none" or torch.cuda.is_available():
+    if (cfg.get("randomness") or {}).get("deterministic"):
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    if torch.cuda.is_available():
+        return
+    cfg.env_cfg.setdefault("dist_cfg", {})["backend"] = "gloo"
+    if launcher == "none":
         return
     if launcher == "slurm":
         _slurm_to_torch_env()
-    cfg.env_cfg.setdefault("dist_cfg", {})["backend"] = "gloo"
     wrapper = cfg.get("model_wrapper_cfg") or dict(type="MMSeparateDistributedDataParallel")
     wrapper["device_ids"] = None  # the Runner's default [LOCAL_RANK] is for GPU modules only
     cfg.model_wrapper_cfg = wrapper

@@ -252,7 +252,7 @@ def run_speed_benchmark(opts: SpeedOptions) -> Path:
     cfg, notes = prepare_config(opts)
     contract = _contract(cfg)  # builds the generator: once
     scale, align, stride = contract
-    tile = opts.tile or default_tile(stride, align)  # srzoo upscale's default otherwise
+    tile = opts.tile or default_tile(stride, align, device)  # srzoo upscale's default
     meta = dict(target=opts.target, machine=machine_description(device), notes=notes)
     meta["load_before"] = load_average()
     train = _train_rows(cfg, opts, device, scale, notes) if opts.train else []

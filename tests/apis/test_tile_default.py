@@ -7,7 +7,7 @@ import torch
 
 import srzoo.models  # noqa: F401
 from srzoo.apis import Upscaler
-from srzoo.apis.tiling import DEFAULT_TILE, default_tile
+from srzoo.apis.tiling import DEFAULT_GPU_TILE, DEFAULT_TILE, default_tile
 from srzoo.cli.parsers import build_parser
 from srzoo.registry import BACKBONES
 
@@ -31,6 +31,19 @@ def test_default_tile_is_512_body_pixels():
     assert default_tile(2, 2) == 1024  # pixel-unshuffle x2: body at half the LR size
     assert default_tile(4, 4) == 2048  # pixel-unshuffle x1
     assert default_tile(1, 24) == 504  # a window model: rounded down to its window
+
+
+def test_gpu_default_tile_is_1024_body_pixels():
+    assert DEFAULT_GPU_TILE == 1024
+    assert default_tile(device="cuda") == default_tile(device=torch.device("cuda:1")) == 1024
+    assert default_tile(2, 2, "cuda") == 2048
+    assert default_tile(1, 24, "mps") == 1008
+    assert default_tile(device=torch.device("cpu")) == 512
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_upscaler_on_a_gpu_takes_the_gpu_default():
+    assert Upscaler(rrdbnet(4), device="cuda").tile == 1024
 
 
 @pytest.mark.parametrize(("scale", "tile"), [(4, 512), (2, 1024), (1, 2048)])

@@ -170,6 +170,7 @@ def test_the_schedule_position_is_resumed_with_the_step_counter():
 def test_update_unwraps_a_ddp_like_generator():
     model = ema_model(momentum=0.5)
     model.generator = torch.nn.DataParallel(model.generator)  # a registered model wrapper
+    model.to(next(model.generator.parameters()).device)  # with one GPU it moved the generator
     shift_generator(model, 1.0)
     before = state(model.generator_ema)
     model.update_ema(0)

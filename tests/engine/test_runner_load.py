@@ -47,12 +47,14 @@ def test_checkpoint_loads_into_ddp_wrapped_generator_and_discriminator(process_g
     # The trap: mmengine's loader unwraps DDP itself and the weights stay as initialised.
     trap = MMSeparateDistributedDataParallel(module=make_gan(1), device_ids=None).module
     _load_checkpoint_to_model(trap, dict(checkpoint))
-    assert not torch.equal(trap.generator.module.conv_first.weight, weight)
+    # (.cpu(): with CUDA the wrapper moved the restorer to the GPU)
+    assert not torch.equal(trap.generator.module.conv_first.weight.cpu(), weight)
     inner = MMSeparateDistributedDataParallel(module=make_gan(1), device_ids=None).module
     result = load_weights(inner, checkpoint, prefix="", strict=True)
     assert not result.missing_keys and not result.unexpected_keys
-    loaded = inner.state_dict()  # saved without '.module.' (the restorer's hook)
+    # saved without '.module.' (the restorer's hook)
+    loaded = {k: v.cpu() for k, v in inner.state_dict().items()}
     assert loaded.keys() == checkpoint["state_dict"].keys()
     assert all(torch.equal(loaded[k], v) for k, v in checkpoint["state_dict"].items())
-    assert torch.equal(inner.generator.module.conv_first.weight, weight)
+    assert torch.equal(inner.generator.module.conv_first.weight.cpu(), weight)
     assert inner.step == 5  # the schedule position came back too

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 from train_helpers import (
-    assert_bit_identical,
+    assert_same_training,
     in_process_extra,
     make_pairs,
     network_weights,
@@ -80,4 +80,4 @@ def test_unchanged_schedule_resumes_bit_identically(root, straight):
     resumed = train(root, f"rest_{uuid.uuid4().hex}", work, schedule([4], 6), "--resume", "auto")
     assert all(resumed[i] == lrs_a[i] for i in (4, 5, 6))
     assert not schedule_warnings(work)
-    assert_bit_identical(final_a, network_weights(work / "iter_6.pth"))
+    assert_same_training(final_a, network_weights(work / "iter_6.pth"))

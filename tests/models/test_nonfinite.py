@@ -7,7 +7,8 @@ import torch
 from mmengine.optim import OptimWrapper
 from test_restorers import changed, make_batch, make_gan, make_wrappers, snapshot
 
-from srzoo.models.restorers.nonfinite import NonFiniteGuard, NonFiniteLossError
+from srzoo.errors import UsageError
+from srzoo.models.restorers.nonfinite import NonFiniteGuard, NonFiniteLossError, backward
 from srzoo.registry import RESTORERS
 
 G = dict(type="RRDBNet", mid_channels=8, num_blocks=1, growth_channels=4, upscale_factor=4)
@@ -132,3 +133,14 @@ def test_gradients_are_cleared_after_each_iteration():
     wrappers = make_wrappers(model)
     model.train_step(make_batch(), wrappers)
     assert all(p.grad is None for p in model.parameters())  # grads cleared after steps
+
+
+def test_a_loss_without_gradient_is_refused_with_its_known_cause():
+    net = torch.nn.Linear(2, 1)
+    wrapper = OptimWrapper(torch.optim.SGD(net.parameters(), lr=0.1))
+    net.requires_grad_(False)  # what a compiled D that missed the requires_grad switch gives
+    with pytest.raises(UsageError, match="no gradient.*compile=False or upgrade torch"):
+        backward(wrapper, net(torch.ones(1, 2)).sum())
+    net.requires_grad_(True)
+    backward(wrapper, net(torch.ones(1, 2)).sum())
+    assert net.weight.grad is not None

@@ -42,6 +42,7 @@ def test_dist_train_two_cpu_processes(tmp_path):
     work = tmp_path / "work"
     env = dict(os.environ, PYTHONPATH=f"{ROOT / 'tests/tools'}:{ROOT}", PYTHON=sys.executable)
     env["PORT"] = str(29500 + os.getpid() % 1000)
+    env["CUDA_VISIBLE_DEVICES"] = ""  # CPU processes with gloo on any machine
     proc = subprocess.run(
         ["bash", str(ROOT / "tools/dist_train.sh"), str(cfg), "2", "--work-dir", str(work)],
         capture_output=True,

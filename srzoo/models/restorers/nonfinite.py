@@ -19,13 +19,26 @@ import torch
 import torch.distributed as dist
 from mmengine.optim import OptimWrapper
 
-from srzoo.errors import NonFiniteLossError
+from srzoo.errors import NonFiniteLossError, UsageError
 
 LOG_NAMES = {"generator": "nonfinite_g", "discriminator": "nonfinite_d"}
 
 
 def backward(wrapper: OptimWrapper, loss: torch.Tensor) -> None:
-    """The first half of ``OptimWrapper.update_params``: scale the loss, run backward."""
+    """The first half of ``OptimWrapper.update_params``: scale the loss, run backward.
+
+    Raises:
+        UsageError: ``loss`` reaches no parameter that requires a gradient. The known cause
+            is ``compile=True`` on a torch whose compiled discriminator keeps the
+            ``requires_grad=False`` of the generator step (torch 2.11; 2.13 is fine).
+    """
+    if not loss.requires_grad:
+        raise UsageError(
+            "a training loss has no gradient: no parameter it depends on requires one. With "
+            f"compile=True, torch {torch.__version__}'s compiled module kept an old "
+            "requires_grad setting (seen with torch 2.11; torch 2.13 works): set compile=False "
+            "or upgrade torch"
+        )
     wrapper.backward(wrapper.scale_loss(loss))
 
 
