@@ -19,7 +19,6 @@ an exact resume does not depend on which checkpoint hook is configured:
   naming both; an unchanged schedule is restored exactly as mmengine does.
 """
 
-import logging
 import time
 from pathlib import Path
 from typing import Optional
@@ -34,6 +33,7 @@ from mmengine.utils import apply_to
 from srzoo.arch import SRArch
 from srzoo.checkpoint import load_checkpoint_file, load_weights, save_checkpoint_atomic
 from srzoo.engine import schedule_resume
+from srzoo.engine.log_console import quiet_console
 from srzoo.engine.resume import latest_valid_checkpoint
 from srzoo.utils.wrappers import unwrap
 
@@ -53,16 +53,6 @@ def _saved_schedule(saved, saved_types) -> str:
     return schedule_resume.describe(names or ["?"] * len(states), states)
 
 
-# mmengine's own CheckpointHook builds a FileClient on every run, whatever the config says;
-# its deprecation notices tell a user nothing they can act on.
-_MMENGINE_NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias')
-
-
-def _drop_mmengine_noise(record: logging.LogRecord) -> bool:
-    """A logging filter: False for mmengine's FileClient deprecation notices."""
-    return not str(record.msg).startswith(_MMENGINE_NOISE)
-
-
 class SRRunner(Runner):
     """``mmengine.runner.Runner`` with atomic saves, safe loads and a checked auto-resume.
 
@@ -77,10 +67,9 @@ class SRRunner(Runner):
     resumed_train_state: Optional[dict] = None
 
     def build_logger(self, *args, **kwargs) -> "mmengine.logging.MMLogger":
-        """mmengine's logger, without mmengine's FileClient deprecation notices."""
-        logger = super().build_logger(*args, **kwargs)
-        logger.addFilter(_drop_mmengine_noise)
-        return logger
+        """mmengine's logger; the console shows one line for the environment and config dumps
+        (full in the log file) and no FileClient notices (:mod:`srzoo.engine.log_console`)."""
+        return quiet_console(super().build_logger(*args, **kwargs))
 
     def _checkpoint_meta(self, meta: Optional[dict], by_epoch: bool) -> dict:
         meta = dict(meta or {})

@@ -8,6 +8,7 @@ autocast really ran, whatever the optimizer wrappers are called.
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,12 @@ def test_train_tool_amp_bf16_with_ema(tmp_path):
     for noise in ("FileClient", "HardDiskBackend", "The prefix is not set in metric class"):
         assert noise not in log, f"mmengine noise in the training log: {noise}"
     assert "Checkpoints will be saved to" in log  # the log itself is kept
+    # The environment and config dumps: one console line each, in full in the log file.
+    (log_file,) = work.glob("*/*.log")
+    for label in ("System and runtime environment", "Config", "Hook order"):
+        assert re.search(rf"{label} \(\d+ lines\): in {re.escape(str(log_file))}", proc.stdout)
+    for dumped in ("Runtime environment:", "default_hooks = dict(", "(NORMAL      ) "):
+        assert dumped not in log and dumped in log_file.read_text()
     seen = json.loads((work / "dtypes.json").read_text())  # written by DtypeProbeHook
     assert seen["generator"] == ["torch.bfloat16"], f"G ran without bf16 autocast: {seen}"
     assert seen["discriminator"] == ["torch.bfloat16"], f"D ran without bf16 autocast: {seen}"
