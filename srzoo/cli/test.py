@@ -2,7 +2,8 @@
 
 Writes ``benchmark.{md,csv,json}`` (rows: data sets, plus a bicubic row each; columns: the
 config's metrics, PSNR / SSIM on RGB and on Y, and NIQE / LPIPS when configured, each header
-naming its convention) into the work dir. ``--compare RUN_DIR...`` merges earlier
+naming its convention) and ``per_image.{md,csv,json}`` (each image's values) into the
+work dir. ``--compare RUN_DIR...`` merges earlier
 runs into one models-by-datasets table beside the published numbers.
 """
 

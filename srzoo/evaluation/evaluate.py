@@ -94,7 +94,8 @@ def evaluate_dataset(
 
     Returns:
         dict: ``{'model': metrics, 'bicubic': metrics or None, 'num_images': int,
-        'conventions': {key: convention}}``.
+        'conventions': {key: convention}, 'per_image': {'model': {img_name: metrics},
+        'bicubic': {img_name: metrics}}}``.
     """
     loader = Runner.build_dataloader(loader_cfg)
     evaluator = Evaluator(_metric_cfgs(evaluator_cfg))
@@ -110,12 +111,37 @@ def evaluate_dataset(
             save_outputs(samples, save_dir)
         evaluator.process(data_samples=samples, data_batch=batch)
     size = len(loader.dataset)
-    return {
+    result = {
         "model": evaluator.evaluate(size),
         "bicubic": bicubic.evaluate(size) if bicubic is not None else None,
         "num_images": size,
         "conventions": metric_conventions(evaluator),
     }
+    result["per_image"] = {"model": per_image_values(evaluator)}
+    if bicubic is not None:
+        result["per_image"]["bicubic"] = per_image_values(bicubic)
+    return result
+
+
+def per_image_values(evaluator: Evaluator) -> Dict[str, dict]:
+    """Image name -> every metric's value for it, from the evaluator's last evaluation."""
+    merged: Dict[str, dict] = {}
+    for metric in evaluator.metrics:
+        for values in getattr(metric, "per_image", []):
+            row = merged.setdefault(values["img_name"], {})
+            row.update({k: v for k, v in values.items() if k != "img_name"})
+    return merged
+
+
+def per_image_rows(name: str, dataset: str, per_image: Dict[str, dict]) -> List[dict]:
+    """Rows of the per-image table: bicubic then the model, image by image."""
+    methods = [("bicubic", per_image.get("bicubic", {})), (name, per_image["model"])]
+    return [
+        dict(model=model, dataset=dataset, image=image, **values[image])
+        for image in sorted(per_image["model"])
+        for model, values in methods
+        if image in values
+    ]
 
 
 def load_test_weights(model: nn.Module, path: str) -> None:
@@ -200,7 +226,8 @@ def run_test(
     """Evaluate ``checkpoint`` on the test sets of ``cfg``; write Markdown, CSV and JSON.
 
     A set whose folders are missing gets a row saying so (``note``), and the other sets
-    are still evaluated.
+    are still evaluated. ``per_image.{md,csv,json}`` beside the tables hold each image's
+    values (bicubic and the model), for finding the images a model does worse on.
 
     Args:
         cfg: The loaded config.
@@ -210,14 +237,15 @@ def run_test(
         datasets: Evaluate only these sets (by name). Default: None (all).
 
     Returns:
-        dict[str, Path]: the written table files by format.
+        dict[str, Path]: the written table files: ``md``, ``csv``, ``json`` (the benchmark)
+        and ``per_image_md``, ``per_image_csv``, ``per_image_json``.
     """
     selected = test_sets(cfg, datasets)
     notes = training_notes(cfg)
     model = test_model(cfg)
     load_test_weights(model, checkpoint)
     name = row_name(cfg, checkpoint)
-    rows, conventions = [], {}
+    rows, images, conventions = [], [], {}
     for entry in selected:
         missing = missing_folders(entry["dataset"])
         if missing:
@@ -234,6 +262,7 @@ def run_test(
         if result["bicubic"]:
             rows.append(dict(model="bicubic", dataset=entry["name"], **result["bicubic"]))
         rows.append(dict(model=name, dataset=entry["name"], **result["model"]))
+        images += per_image_rows(name, entry["name"], result["per_image"])
         conventions.update(result["conventions"])
     if not is_main_process():
         return {}
@@ -248,6 +277,9 @@ def run_test(
     )
     caption = [run_caption(meta)]
     paths = write_tables(rows, cfg.work_dir, "benchmark", conventions, caption)
+    if images:
+        per_image = write_tables(images, cfg.work_dir, "per_image", conventions, caption)
+        paths.update({f"per_image_{fmt}": path for fmt, path in per_image.items()})
     (Path(cfg.work_dir) / "model_zoo.json").write_text(json.dumps(meta, indent=1))
     print(to_markdown(rows, conventions))
     return paths

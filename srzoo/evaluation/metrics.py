@@ -61,8 +61,22 @@ def field(sample: Any, key: str) -> Any:
     return getattr(sample, key, None)
 
 
+class KeepsPerImage:
+    """For srzoo's metrics: the last evaluation's per-image values, for per-image tables.
+
+    ``compute_metrics`` calls :meth:`keep_per_image` with the results of every process
+    (mmengine collects them on rank 0 first); ``per_image`` then holds one dict per image
+    with its ``img_name``.
+    """
+
+    per_image: List[dict] = []
+
+    def keep_per_image(self, results: List[dict]) -> None:
+        self.per_image = [dict(r) for r in results if r.get("img_name") is not None]
+
+
 @METRICS.register_module()
-class SRMetrics(BaseMetric):
+class SRMetrics(KeepsPerImage, BaseMetric):
     """PSNR / SSIM / MAE between ``pred_img`` and ``gt_img`` of each data sample.
 
     Each sample (a dict, as mmengine's ``Evaluator`` passes it, or a data element)
@@ -174,5 +188,6 @@ class SRMetrics(BaseMetric):
         Returns:
             dict[str, float]: the mean of each key over images.
         """
+        self.keep_per_image(results)
         keys = [k for k in results[0] if k != "img_name"] if results else []
         return {k: float(np.mean([r[k] for r in results])) for k in keys}

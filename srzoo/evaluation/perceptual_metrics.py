@@ -21,7 +21,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from srzoo.evaluation.lpips_net import build_lpips, missing_reason, weight_paths
-from srzoo.evaluation.metrics import field, quantize, to_hwc_array
+from srzoo.evaluation.metrics import KeepsPerImage, field, quantize, to_hwc_array
 from srzoo.evaluation.niqe import BLOCK_SIZE, load_pristine_model, niqe
 from srzoo.registry import METRICS
 from srzoo.utils.names import resolve_device
@@ -40,7 +40,7 @@ def _check_border(crop_border: int) -> int:
 
 
 @METRICS.register_module()
-class NIQE(BaseMetric):
+class NIQE(KeepsPerImage, BaseMetric):
     """NIQE of each ``pred_img`` (Mittal et al., IEEE SPL 2013); lower is better.
 
     BasicSR's MATLAB conventions (:mod:`srzoo.evaluation.niqe`): the uint8-rounded output's
@@ -84,6 +84,7 @@ class NIQE(BaseMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Value]:
         """Mean NIQE over images, or ``'n/a: ...'`` when some image has no texture."""
+        self.keep_per_image(results)
         if not results:
             return {}
         values = np.array([r["NIQE"] for r in results], dtype=np.float64)
@@ -97,7 +98,7 @@ class NIQE(BaseMetric):
 
 
 @METRICS.register_module()
-class LPIPS(BaseMetric):
+class LPIPS(KeepsPerImage, BaseMetric):
     """LPIPS between ``pred_img`` and ``gt_img`` (Zhang et al., CVPR 2018); lower is better.
 
     AlexNet, version 0.1, equal to ``lpips.LPIPS(net='alex', version='0.1')`` on the
@@ -181,6 +182,7 @@ class LPIPS(BaseMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Value]:
         """Mean LPIPS over images, or the ``'n/a: ...'`` reason."""
+        self.keep_per_image(results)
         if self.unavailable:
             return {"LPIPS": self.unavailable}
         return {"LPIPS": float(np.mean([r["LPIPS"] for r in results]))} if results else {}

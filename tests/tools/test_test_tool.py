@@ -65,6 +65,24 @@ def test_tables_with_bicubic_row_and_compare(tmp_path, demo_data):
     assert sorted(p.name for p in (work / "images/demo-val").glob("*.png")) == [
         "astronaut.png", "chelsea.png", "coffee.png", "grace_hopper.png",
     ]  # fmt: skip
+    # Each image's values: the same metrics, averaging to the benchmark row.
+    per_image = json.loads((work / "per_image.json").read_text())["rows"]
+    assert [(r["image"], r["model"]) for r in per_image[:2]] == [
+        ("astronaut", "bicubic"), ("astronaut", rows[1]["model"]),
+    ]  # fmt: skip
+    assert sorted({r["image"] for r in per_image}) == [
+        "astronaut",
+        "chelsea",
+        "coffee",
+        "grace_hopper",
+    ]
+    for row in rows:
+        mine = [r for r in per_image if r["model"] == row["model"]]
+        for key in ("PSNR", "SSIM", "PSNR_Y", "SSIM_Y"):
+            assert sum(r[key] for r in mine) / len(mine) == pytest.approx(row[key], abs=1e-9)
+    chelsea = next(r for r in per_image if r["image"] == "chelsea" and r["model"] == "bicubic")
+    assert chelsea["PSNR_Y"] == pytest.approx(31.48, abs=0.005)  # tools/demo.py's bicubic figure
+    assert (work / "per_image.md").read_text().count("| chelsea |") == 2
     out = tmp_path / "compare"
     proc = run_test_tool("--compare", str(work), "--out", str(out))
     assert "bicubic" in proc.stdout and (out / "compare.md").is_file()
