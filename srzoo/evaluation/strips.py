@@ -55,12 +55,13 @@ def labelled_strip(
     Args:
         panels: (label, image) pairs; images (H, W, 3) uint8 BGR of one size.
         zoom_window: (y, x, size) of a window shown enlarged under every panel, to the
-            panel's width (nearest neighbour, so pixels stay visible), and outlined in red
-            on each panel (1 pixel per 200 of the panel's shorter side). Default: None.
+            panel's width (nearest neighbour, so pixels stay visible), under a band naming
+            the magnification, and outlined in red on each panel (1 pixel per 200 of the
+            panel's shorter side). Default: None.
         gap: White pixels between panels. Default: 4.
 
     Returns:
-        (BAND + H [+ W], n * W + (n - 1) * gap, 3) uint8.
+        (BAND + H [+ BAND + W], n * W + (n - 1) * gap, 3) uint8.
 
     Raises:
         ValueError: panels of different sizes.
@@ -80,6 +81,7 @@ def labelled_strip(
             crop = img[y : y + size, x : x + size]
             width = img.shape[1]
             zoomed = cv2.resize(crop, (width, width), interpolation=cv2.INTER_NEAREST)
+            zoomed = _label(zoomed, f"red box, {round(width / size, 1):g}x")
             column = np.concatenate([column, zoomed], axis=0)
         columns.append(column)
     spacer = np.full((columns[0].shape[0], gap, 3), 255, np.uint8)

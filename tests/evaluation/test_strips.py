@@ -18,10 +18,10 @@ def test_strip_layout_labels_and_zoom():
     rng = np.random.default_rng(1)
     panels = [(name, rng.integers(0, 256, (40, 32, 3), dtype=np.uint8)) for name in "ABC"]
     strip = labelled_strip(panels, zoom_window=(8, 4, 16), gap=4)
-    assert strip.shape == (BAND + 40 + 32, 3 * 32 + 2 * 4, 3)
-    band = strip[:BAND, :32]
-    assert (band < 128).any() and (band == 255).mean() > 0.5  # dark text on white
-    zoom = strip[BAND + 40 :, 36:68]  # the second panel's zoom row
+    assert strip.shape == (BAND + 40 + BAND + 32, 3 * 32 + 2 * 4, 3)
+    for band in (strip[:BAND, :32], strip[BAND + 40 : 2 * BAND + 40, :32]):
+        assert (band < 128).any() and (band == 255).mean() > 0.5  # dark text on white
+    zoom = strip[2 * BAND + 40 :, 36:68]  # the second panel's zoom row
     expected = cv2.resize(panels[1][1][8:24, 4:20], (32, 32), interpolation=cv2.INTER_NEAREST)
     np.testing.assert_array_equal(zoom, expected)
     assert (strip[BAND + 8, 36 + 4] == (0, 0, 255)).all()  # the window outlined in red
