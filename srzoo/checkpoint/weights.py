@@ -7,11 +7,13 @@ VGG19 and LPIPS feature networks all load through it, so every path reads safely
 (:meth:`srzoo.arch.SRArch.to_srzoo_keys`) and names the file when the weights do not fit.
 """
 
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
+from mmengine.logging import print_log
 from torch import nn
 
 from srzoo.arch import SRArch
@@ -91,6 +93,7 @@ def load_weights(
     strict: bool = True,
     revise_keys: Sequence[Tuple[str, str]] = (),
     name: Optional[str] = None,
+    skip_mismatched: bool = False,
 ) -> Any:
     """Load the ``prefix`` part of a checkpoint into ``module`` (unwrapped from DDP).
 
@@ -105,6 +108,10 @@ def load_weights(
         strict: Require exactly matching keys (a mismatch raises). Default: True.
         revise_keys: ``(pattern, replacement)`` regexes applied to the keys first.
         name: How error messages name the source. Default: its path.
+        skip_mismatched: Leave the tensors whose shape differs from the module's as they
+            are (logged as a warning) instead of raising; with ``strict=False`` this is
+            BasicSR's ``strict_load: False``, e.g. a x4 RRDBNet into a pixel-unshuffle x2
+            one, whose ``conv_first`` takes 12 channels. Default: False.
 
     Returns:
         torch's ``_IncompatibleKeys`` (missing and unexpected keys, for ``strict=False``).
@@ -123,12 +130,34 @@ def load_weights(
         state = {re.sub(pattern, replacement, k): v for k, v in state.items()}
     if isinstance(target, SRArch):
         state = target.to_srzoo_keys(state)
+    if skip_mismatched:
+        state = _drop_mismatched(target, state, name)
     try:
         return target.load_state_dict(state, strict=strict)
     except RuntimeError as err:
         what = type(target).__name__ + (f" ({prefix})" if prefix else "")
         why = _mismatch(target, state, err)
         raise WeightsError(f"{name}: its weights do not fit {what}; {why}") from None
+
+
+def _drop_mismatched(target: nn.Module, state: Mapping[str, Any], name: str) -> dict:
+    """``state`` without the tensors whose shape differs from ``target``'s; logs them."""
+    own = target.state_dict()
+    skipped = {
+        key: (tuple(value.shape), tuple(own[key].shape))
+        for key, value in state.items()
+        if key in own and hasattr(value, "shape") and tuple(value.shape) != tuple(own[key].shape)
+    }
+    if skipped:
+        shapes = ", ".join(
+            f"{key} {saved} (module: {wanted})" for key, (saved, wanted) in skipped.items()
+        )
+        print_log(
+            f"{name}: left as initialised, shapes differ: {shapes}",
+            logger="current",
+            level=logging.WARNING,
+        )
+    return {key: value for key, value in state.items() if key not in skipped}
 
 
 def _mismatch(target: nn.Module, state: Mapping[str, Any], err: RuntimeError) -> str:

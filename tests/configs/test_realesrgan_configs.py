@@ -14,15 +14,18 @@ from mmengine.dataset import default_collate
 
 import srzoo.datasets  # noqa: F401
 import srzoo.models  # noqa: F401
+from srzoo.checkpoint import load_weights
 from srzoo.datasets.degradations.params import stage_options
 from srzoo.datasets.samplers import SeededIndex
 from srzoo.engine.launch import load_config
+from srzoo.errors import WeightsError
 from srzoo.registry import DATASETS, RESTORERS
 
 DIR = Path(__file__).resolve().parents[2] / "configs" / "realesrgan"
 GAN_X4 = DIR / "realesrgan_rrdbnet_4xb12-400k_df2k-ost_x4.py"
 NET_X4 = DIR / "realesrnet_rrdbnet_4xb12-1000k_df2k-ost_x4.py"
 GAN_X2 = DIR / "realesrgan_rrdbnet_4xb12-400k_df2k-ost_x2.py"
+NET_X2 = DIR / "realesrnet_rrdbnet_4xb12-1000k_df2k-ost_x2.py"
 GENERAL = DIR / "realesrgan_srvgg-general_4xb12-400k_df2k-ost_x4.py"
 KERNEL_KEYS = ("blur_kernel_size", "kernel_list", "kernel_prob", "sinc_prob", "blur_sigma",
                "betag_range", "betap_range", "final_sinc_prob")  # fmt: skip
@@ -43,9 +46,9 @@ def small(model_cfg) -> dict:
     return cfg
 
 
-def test_directory_holds_the_four_configs():
+def test_directory_holds_the_five_configs():
     assert sorted(p.name for p in DIR.glob("*.py")) == sorted(
-        p.name for p in (GAN_X4, NET_X4, GAN_X2, GENERAL)
+        p.name for p in (GAN_X4, NET_X4, GAN_X2, NET_X2, GENERAL)
     )
 
 
@@ -89,7 +92,8 @@ def test_x4plus_gan_config_is_the_published_set_up(options):
 @pytest.mark.parametrize(
     "path, restorer, generator, scale",
     [(GAN_X4, "RealESRGAN", "RRDBNet", 4), (NET_X4, "RealESRNet", "RRDBNet", 4),
-     (GAN_X2, "RealESRGAN", "RRDBNet", 2), (GENERAL, "RealESRGAN", "SRVGGNetCompact", 4)],
+     (GAN_X2, "RealESRGAN", "RRDBNet", 2), (NET_X2, "RealESRNet", "RRDBNet", 2),
+     (GENERAL, "RealESRGAN", "SRVGGNetCompact", 4)],
     ids=lambda v: v.stem if isinstance(v, Path) else None,
 )  # fmt: skip
 def test_config_builds_at_its_scale(path, restorer, generator, scale):
@@ -111,6 +115,33 @@ def test_published_variants():
     assert net.model.ema.momentum == 0.999 and "discriminator" not in net.model
     general = load_config(str(GENERAL)).model.generator
     assert (general.mid_channels, general.num_convs, general.act_type) == (64, 32, "prelu")
+
+
+def test_x2plus_net_starts_from_x4plus_but_its_first_conv(tmp_path):
+    """train_realesrnet_x2plus.yml: RealESRGAN_x4plus.pth's params_ema, strict_load_g False."""
+    net2, net4 = load_config(str(NET_X2)), load_config(str(NET_X4))
+    assert net2.model.pretrained == dict(path="pretrained/RealESRGAN_x4plus.pth",
+                                         prefix="generator_ema", strict=False,
+                                         skip_mismatched=True)  # fmt: skip
+    for key in ("optim_wrapper", "param_scheduler", "train_cfg"):
+        assert net2[key] == net4[key], key
+    assert net2.model.data_preprocessor.degradation == dict(
+        net4.model.data_preprocessor.degradation, scale=2
+    )
+    tiny = dict(mid_channels=8, num_blocks=1, growth_channels=4)
+    x4 = RESTORERS.build(dict(small(net4.model), generator=dict(net4.model.generator, **tiny)))
+    released = {k: v + 1.0 for k, v in x4.generator.state_dict().items()}  # not the init
+    torch.save({"params_ema": released}, tmp_path / "RealESRGAN_x4plus.pth")
+    cfg = dict(small(net2.model), generator=dict(net2.model.generator, **tiny))
+    path = str(tmp_path / "RealESRGAN_x4plus.pth")
+    x2 = RESTORERS.build(dict(cfg, pretrained=dict(net2.model.pretrained, path=path)))
+    x2.init_weights()
+    loaded = x2.generator.state_dict()
+    assert loaded["conv_first.weight"].shape == (8, 12, 3, 3) != released["conv_first.weight"].shape
+    same = [k for k in loaded if k != "conv_first.weight"]  # its bias has the same shape
+    assert len(same) > 10 and all(torch.equal(loaded[k], released[k]) for k in same)
+    with pytest.raises(WeightsError, match="conv_first.weight"):  # without skip_mismatched
+        load_weights(x2.generator, released, prefix=None, strict=False)
 
 
 def test_train_pipeline_makes_a_batch_the_restorer_degrades(tmp_path):
