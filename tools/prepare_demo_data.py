@@ -85,11 +85,8 @@ def write_pair(out: str, split: str, name: str, gt: np.ndarray, counts: Dict[str
     outputs = {"GT": gt}
     outputs.update({f"LRx{s}": imresize(gt, 1.0 / s) for s in SCALES})
     for folder, arr in outputs.items():
-        path = os.path.join(out, split, folder, f"{name}.png")
-        written = write_png(path, arr)
+        written = write_png(os.path.join(out, split, folder, f"{name}.png"), arr)
         counts["written" if written else "unchanged"] += 1
-        state = "wrote" if written else "unchanged"
-        print(f"  {state:9s} {path} {arr.shape[1]}x{arr.shape[0]}")
 
 
 def prepare(out: str) -> Dict[str, int]:
@@ -105,11 +102,15 @@ def prepare(out: str) -> Dict[str, int]:
         gt = crop4(img)
         if name in VAL:
             write_pair(out, "val", name, gt, counts)
+            print(f"  val    {name}: GT {gt.shape[1]}x{gt.shape[0]}, LRx2, LRx4")
             continue
+        sizes = []
         for suffix, size in TRAIN_SIZES.items():
             scaled = gt if size == 1.0 else crop4(imresize(gt, size))
             if size == 1.0 or min(scaled.shape[:2]) // 4 >= MIN_LR:
                 write_pair(out, "train", name + suffix, scaled, counts)
+                sizes.append(f"{scaled.shape[1]}x{scaled.shape[0]}")
+        print(f"  train  {name}: GT {', '.join(sizes)}, LRx2, LRx4 of each")
     return counts
 
 

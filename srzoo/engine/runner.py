@@ -33,8 +33,8 @@ from mmengine.utils import apply_to
 from srzoo.arch import SRArch
 from srzoo.checkpoint import load_checkpoint_file, load_weights, save_checkpoint_atomic
 from srzoo.engine import schedule_resume
-from srzoo.engine.log_console import quiet_console
 from srzoo.engine.resume import latest_valid_checkpoint
+from srzoo.utils.log_console import quiet_console
 from srzoo.utils.wrappers import unwrap
 
 TRAIN_STATE_KEY = "train_state"
@@ -68,7 +68,7 @@ class SRRunner(Runner):
 
     def build_logger(self, *args, **kwargs) -> "mmengine.logging.MMLogger":
         """mmengine's logger; the console shows one line for the environment and config dumps
-        (full in the log file) and no FileClient notices (:mod:`srzoo.engine.log_console`)."""
+        (full in the log file) and no FileClient notices (:mod:`srzoo.utils.log_console`)."""
         return quiet_console(super().build_logger(*args, **kwargs))
 
     def _checkpoint_meta(self, meta: Optional[dict], by_epoch: bool) -> dict:

@@ -28,6 +28,7 @@ from srzoo.datasets.folder_index import missing_folders
 from srzoo.errors import UsageError
 from srzoo.evaluation.metrics import to_uint8_hwc
 from srzoo.evaluation.tables import bicubic_pair, to_markdown, write_tables
+from srzoo.utils.log_console import quiet_console
 from srzoo.utils.wrappers import unwrap
 
 
@@ -179,6 +180,14 @@ def test_sets(cfg: Config, names: Optional[Sequence[str]] = None) -> list[dict]:
     return [by_name[n] for n in names]
 
 
+class _TestRunner(Runner):
+    """mmengine's Runner with srzoo's console: one line each for its environment, config and
+    hook dumps (full in the log file)."""
+
+    def build_logger(self, *args, **kwargs):
+        return quiet_console(super().build_logger(*args, **kwargs))
+
+
 def test_model(cfg: Config) -> nn.Module:
     """The config's restorer, unwrapped, with what only training needs left out: no
     ``pretrained`` weights (the checkpoint under test supplies them) and no loss weights
@@ -188,7 +197,7 @@ def test_model(cfg: Config) -> nn.Module:
     for part in cfg.model.values():
         if isinstance(part, Mapping) and "pretrained" in part:  # e.g. the perceptual VGG19
             part["pretrained"] = None
-    return unwrap(Runner.from_cfg(cfg).model)
+    return unwrap(_TestRunner.from_cfg(cfg).model)
 
 
 def training_notes(cfg: Config) -> List[str]:

@@ -27,6 +27,7 @@ Row = Dict[str, Any]
 Conventions = Dict[str, str]
 References = Dict[str, Dict[str, Dict[str, float]]]
 _LEAD = ("model", "dataset")
+NOTE_AFTER = 24  # characters: a longer n/a reason becomes a note under the Markdown table
 
 
 def table_columns(rows: Sequence[Row]) -> List[str]:
@@ -55,6 +56,10 @@ def header(column: str, conventions: Optional[Conventions] = None) -> str:
 def to_markdown(rows: Sequence[Row], conventions: Optional[Conventions] = None) -> str:
     """Render rows as a GitHub Markdown table (one header line, one line per row).
 
+    A long ``n/a: <reason>`` cell (a metric that could not be computed, a set that is
+    missing) reads ``n/a [k]``, and the reasons follow the table once each as ``[k] n/a:
+    <reason>``; CSV and JSON keep the reason in every cell.
+
     Args:
         rows (Sequence[dict]): table rows.
         conventions (dict, optional): column -> convention, shown in the header.
@@ -62,9 +67,22 @@ def to_markdown(rows: Sequence[Row], conventions: Optional[Conventions] = None) 
     cols = table_columns(rows)
     names = [header(c, conventions) for c in cols]
     lines = ["| " + " | ".join(names) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    notes: List[str] = []
     for row in rows:
-        lines.append("| " + " | ".join(_fmt(row.get(c), c) for c in cols) + " |")
+        lines.append("| " + " | ".join(_cell(row.get(c), c, notes) for c in cols) + " |")
+    if notes:
+        lines += [""] + [f"[{k}] {note}" for k, note in enumerate(notes, 1)]
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any, column: str, notes: List[str]) -> str:
+    """One Markdown cell; a long ``n/a: ...`` text becomes ``n/a [k]``, k its place in notes."""
+    text = _fmt(value, column)
+    if not (text.startswith("n/a: ") and len(text) > NOTE_AFTER):
+        return text
+    if text not in notes:
+        notes.append(text)
+    return f"n/a [{notes.index(text) + 1}]"
 
 
 def _json_safe(value: Any) -> Any:

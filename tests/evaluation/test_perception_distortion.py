@@ -138,7 +138,9 @@ def test_srzoo_test_tables_carry_niqe_and_lpips_on_every_row(setup):
         "| NIQE [Y BT.601, border 4, 96px blocks] | LPIPS [AlexNet v0.1, RGB, border 4] |"
         in (markdown[0])
     )
-    assert markdown[2].endswith(f"| n/a: no AlexNet weights at {absent} |")
+    assert markdown[2].endswith("| n/a [1] |") and markdown[3].endswith("| n/a [1] |")
+    notes = [line for line in paths["md"].read_text().splitlines() if line.startswith("[")]
+    assert notes == [f"[1] n/a: no AlexNet weights at {absent}"]  # once, under the table
     stored = json.loads(paths["json"].read_text())["conventions"]
     assert stored["PSNR_Y"] == "Y BT.601, border 4" and stored["LPIPS"].startswith("AlexNet")
 

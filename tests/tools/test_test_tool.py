@@ -43,10 +43,13 @@ def test_tables_with_bicubic_row_and_compare(tmp_path, demo_data):
     ckpt = tmp_path / "model.pth"
     save_checkpoint(ckpt)
     work = tmp_path / "run"
-    run_test_tool(
+    proc = run_test_tool(
         str(CONFIG), str(ckpt), "--work-dir", str(work), "--save-images",
         "--cfg-options", f"test_datasets.0.dataset.data_root={demo_data}/val",
     )  # fmt: skip
+    # mmengine's dumps: one console line each, in full in the log file
+    assert "Hook order (" in proc.stdout and "Hooks will be executed" not in proc.stdout
+    assert "Config (" in proc.stdout and "test_dataloader = dict(" not in proc.stdout
     assert {p.name for p in work.glob("benchmark.*")} == {
         "benchmark.md",
         "benchmark.csv",
