@@ -16,6 +16,7 @@ if [ -z "${PYTHON:-}" ]; then
     if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON=python; fi
 fi
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export MKL_NUM_THREADS=${MKL_NUM_THREADS:-$OMP_NUM_THREADS}  # (mmengine warns when it sets it)
 # One process checks every prerequisite first (files, and a GPU for each process where
 # there are GPUs), so a missing one is reported once, last.
 LOCAL_WORLD_SIZE=$NPROCS "$PYTHON" -m srzoo.cli train "$CONFIG" --check "${@:3}"

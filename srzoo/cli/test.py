@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from srzoo.cli.parsers import cfg_options
-from srzoo.engine.launch import load_config, setup_launcher
+from srzoo.engine.launch import finish_launcher, load_config, setup_launcher
 from srzoo.errors import UsageError
 from srzoo.evaluation.evaluate import run_caption, run_test
 from srzoo.evaluation.tables import compare_tables, run_conventions, to_markdown, write_tables
@@ -46,13 +46,16 @@ def run(args: argparse.Namespace) -> int:
     ensure_plugins()
     cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir, args.scale)
     setup_launcher(cfg, args.launcher)
-    paths = run_test(
-        cfg,
-        args.checkpoint,
-        save_images=args.save_images,
-        bicubic=not args.no_bicubic,
-        datasets=args.datasets,
-    )
+    try:
+        paths = run_test(
+            cfg,
+            args.checkpoint,
+            save_images=args.save_images,
+            bicubic=not args.no_bicubic,
+            datasets=args.datasets,
+        )
+    finally:
+        finish_launcher()
     for path in paths.values():
         print(f"wrote {path}")
     return 0

@@ -7,6 +7,7 @@ from srzoo.engine.launch import (
     add_tensorboard,
     apply_amp,
     check_gpus_per_process,
+    finish_launcher,
     load_config,
     setup_launcher,
 )
@@ -36,5 +37,8 @@ def run(args: argparse.Namespace) -> int:
         add_tensorboard(cfg)
     setup_launcher(cfg, args.launcher)
     apply_amp(cfg, args.amp)
-    SRRunner.from_cfg(cfg).train()
+    try:
+        SRRunner.from_cfg(cfg).train()
+    finally:
+        finish_launcher()
     return 0

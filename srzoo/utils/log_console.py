@@ -6,13 +6,18 @@ of lines) and the hooks' order (~60 lines) at start, on the console as in the lo
 naming where to read them; it
 drops mmengine's FileClient deprecation notices everywhere (its own CheckpointHook builds a
 FileClient on every run, whatever the config says; the notices name nothing a user can
-act on).
+act on) and its SyncBatchNorm notice of single-process runs.
 """
 
 import logging
 from typing import Optional
 
-_MMENGINE_NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias')
+_MMENGINE_NOISE = (
+    '"FileClient" will be deprecated',
+    '"HardDiskBackend" is the alias',
+    # said by every single-process Runner, testing included; no srzoo model has SyncBN
+    "Distributed training is not used, all SyncBatchNorm",
+)
 # mmengine's multi-line dumps: how each message starts (after blank and dashed lines).
 _DUMPS = (
     ("System environment:", "System and runtime environment"),
@@ -22,7 +27,7 @@ _DUMPS = (
 
 
 def drop_mmengine_noise(record: logging.LogRecord) -> bool:
-    """A logging filter: False for mmengine's FileClient deprecation notices."""
+    """A logging filter: False for mmengine's FileClient and SyncBatchNorm notices."""
     return not str(record.msg).startswith(_MMENGINE_NOISE)
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from srzoo.engine.launch import check_gpus_per_process, setup_launcher
+from srzoo.engine.launch import check_gpus_per_process, finish_launcher, setup_launcher
 from srzoo.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +83,17 @@ def test_train_command_refuses_before_reading_anything(tmp_path):
     line = proc.stderr.strip().splitlines()[0]  # then the SRZOO_DEBUG hint
     assert line.startswith("srzoo: error: 2 processes on this node but 1 GPU(s)"), proc.stderr
     assert "LOCAL_WORLD_SIZE=$NPROCS" in (ROOT / "tools/dist_train.sh").read_text()
+
+
+def test_finish_launcher_ends_the_process_group():
+    import socket
+
+    import torch.distributed as dist
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+    finish_launcher()
+    assert not dist.is_initialized()
+    finish_launcher()  # no group: nothing to do

@@ -51,6 +51,9 @@ def test_dist_train_two_cpu_processes(tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # No warnings a user cannot act on (torch's DDP deprecation, mmengine's MKL notice).
+    for noise in ("broadcast_buffers", "MKL_NUM_THREADS", "Traceback"):
+        assert noise not in proc.stdout + proc.stderr, noise
     assert (work / "iter_4.pth").is_file()
     assert (work / "last_checkpoint").read_text().strip().endswith("iter_4.pth")
     rank0 = torch.load(work / "generator_rank0.pt", weights_only=True)
