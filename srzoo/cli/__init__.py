@@ -6,7 +6,8 @@ for MMEditing habits.
 
 Error policy, the same for every sub-command: a user's mistake (:class:`srzoo.errors.UserError`,
 or an ``OSError`` such as a missing file) prints ``srzoo: error: ...`` on one line and
-exits with status 1; ``SRZOO_DEBUG=1`` shows the traceback instead. Anything else is a bug
+exits with status 1 (an ``OSError`` adds a line saying that ``SRZOO_DEBUG=1`` shows the
+traceback, which it does for every error). Anything else is a bug
 and keeps its traceback. Bad command-line syntax exits with 2 (argparse).
 
 Examples::
@@ -23,7 +24,7 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from srzoo.cli.parsers import build_parser
-from srzoo.errors import USER_ERRORS
+from srzoo.errors import USER_ERRORS, UserError
 
 # Sub-command -> module with ``run(args) -> int``; imported only when that command runs.
 MODULES = {
@@ -47,7 +48,8 @@ def report_user_errors(run: Callable[[], int]) -> int:
         if os.environ.get("SRZOO_DEBUG"):
             raise
         print(f"srzoo: error: {err}", file=sys.stderr)
-        print("(set SRZOO_DEBUG=1 for the traceback)", file=sys.stderr)
+        if not isinstance(err, UserError):  # an OSError from deep inside: where may matter
+            print("(set SRZOO_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
 
 

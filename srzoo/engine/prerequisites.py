@@ -8,15 +8,17 @@ fix. ``srzoo train --check`` runs only this check; ``tools/dist_train.sh`` runs 
 before it starts any process.
 """
 
+import os
 from pathlib import Path
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from srzoo.checkpoint import resolve_checkpoint
-from srzoo.datasets.folder_index import README_HINT, missing_folders
+from srzoo.datasets.folder_index import README_HINT, missing_folders, resolve
 from srzoo.errors import PrerequisiteError
 from srzoo.models.losses.vgg import resolve_vgg19_weights
 
 DATA_HINT = README_HINT + " and docs/datasets.md, or point {key} at your folder"
+RELEASED_SUFFIXES = (".pth", ".pt", ".ckpt", ".safetensors", ".bin")
 
 
 def _datasets(cfg: Mapping[str, Any], training: bool) -> Iterator[Tuple[str, Mapping]]:
@@ -31,14 +33,30 @@ def _datasets(cfg: Mapping[str, Any], training: bool) -> Iterator[Tuple[str, Map
             yield f"test_datasets[{index}].dataset", entry["dataset"]
 
 
+def _data_hint(cfg: Mapping[str, Any], key: str) -> str:
+    """Where to read how the data is laid out, the config family's README too if it has one."""
+    filename = getattr(cfg, "filename", None)
+    readme = Path(filename).parent / "README.md" if filename else None
+    if readme is not None and readme.is_file() and readme.parent.name != "configs":
+        return f"{README_HINT}, docs/datasets.md and {readme.as_posix()}, or point {key} at it"
+    return DATA_HINT.format(key=key)
+
+
 def data_problems(cfg: Mapping[str, Any], training: bool = True) -> List[str]:
-    """A line per missing data folder (keys ending in ``_folder``) of the run's data sets."""
+    """A line per missing data folder (keys ending in ``_folder``) or ``meta_info_file`` of
+    the run's data sets."""
     problems = []
     for where, dataset in _datasets(cfg, training):
+        root = dataset.get("data_root") or ""
         for key, folder in missing_folders(dataset):
-            root_key = f"{where}.data_root" if dataset.get("data_root") else f"{where}.{key}"
-            hint = DATA_HINT.format(key=root_key)
-            problems.append(f"{where}.{key}: folder '{folder}' does not exist; {hint}")
+            hint = _data_hint(cfg, f"{where}.data_root" if root else f"{where}.{key}")
+            problems.append(
+                f"{where}.{key}: folder '{os.path.normpath(folder)}' does not exist; {hint}"
+            )
+        meta = resolve(root, dataset.get("meta_info_file"))
+        if meta and not os.path.isfile(meta):
+            hint = _data_hint(cfg, f"{where}.meta_info_file")
+            problems.append(f"{where}.meta_info_file: file '{meta}' does not exist; {hint}")
     return problems
 
 
@@ -50,12 +68,8 @@ def weights_problems(model: Mapping[str, Any]) -> List[str]:
     pretrained = percep.get("pretrained", "torchvision")
     try:
         resolve_vgg19_weights(pretrained)
-    except FileNotFoundError as err:
-        key = "model.perceptual_loss.pretrained"
-        return [
-            f"{key}: {err} Set it with --cfg-options {key}=/path/vgg19-dcbb9e9d.pth, or "
-            f"{key}=None for random VGG19 weights (tests and demos only)."
-        ]
+    except FileNotFoundError as err:  # its message says where the file goes and how to skip it
+        return [f"model.perceptual_loss.pretrained: {err}"]
     return []
 
 
@@ -65,11 +79,17 @@ def checkpoint_problems(model: Mapping[str, Any], load_from: Optional[str]) -> L
     pretrained = model.get("pretrained")
     path = pretrained.get("path") if isinstance(pretrained, Mapping) else None
     if path and not _checkpoint_exists(path):
+        if Path(path).suffix in RELEASED_SUFFIXES:  # a released file, not a work dir
+            why = "This stage starts from released weights: put the file there"
+        else:
+            why = (
+                "This stage starts from an earlier one (e.g. ESRGAN from the PSNR-oriented "
+                "RRDBNet): train that config first"
+            )
         problems.append(
-            f"model.pretrained.path: checkpoint not found: {path}. This stage starts from an "
-            "earlier one (e.g. ESRGAN from the PSNR-oriented RRDBNet): train that config "
-            "first, or set model.pretrained.path=<its checkpoint or work dir>, or "
-            "model.pretrained=None to start from random weights."
+            f"model.pretrained.path: checkpoint not found: {path}. {why}, or set "
+            "model.pretrained.path=<a checkpoint or work dir>, or model.pretrained=None to "
+            "start from random weights."
         )
     if load_from and not _checkpoint_exists(load_from):
         problems.append(f"load_from / --resume: checkpoint not found: {load_from}.")

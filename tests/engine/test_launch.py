@@ -80,7 +80,7 @@ def test_train_command_refuses_before_reading_anything(tmp_path):
     cmd = [sys.executable, "-m", "srzoo.cli", "train", "configs/esrgan_x4.py", "--check"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
-    line = proc.stderr.strip().splitlines()[0]  # then the SRZOO_DEBUG hint
+    (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("srzoo: error: 2 processes on this node but 1 GPU(s)"), proc.stderr
     assert "LOCAL_WORLD_SIZE=$NPROCS" in (ROOT / "tools/dist_train.sh").read_text()
 

@@ -82,8 +82,8 @@ def test_dist_train_reports_them_once_and_last(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.count("missing prerequisites") == 1
     assert "Traceback" not in proc.stderr and "ChildFailedError" not in proc.stderr
-    last = [line for line in proc.stderr.splitlines() if line.strip()][-1]
-    assert "SRZOO_DEBUG" in last  # the error block is the last thing printed
+    block = proc.stderr[proc.stderr.index("srzoo: error:") :].splitlines()
+    assert all(line.startswith("  - ") for line in block[1:])  # the last thing printed
 
 
 def test_check_flag_passes_when_everything_is_there(tmp_path):
@@ -100,3 +100,26 @@ def test_check_flag_passes_when_everything_is_there(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "every prerequisite is in place" in proc.stdout
+
+
+def test_meta_info_file_and_released_weights_are_checked(tmp_path, monkeypatch):
+    """Real-ESRNet x2plus: the DF2K folder exists, its meta-info list and x4plus file do not."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data/DF2K").mkdir(parents=True)
+    cfg = load_config(
+        str(ROOT / "configs/realesrgan/realesrnet_rrdbnet_4xb12-1000k_df2k-ost_x2.py")
+    )
+    with pytest.raises(PrerequisiteError) as info:
+        check_prerequisites(cfg)
+    meta, weights = str(info.value).splitlines()[1:]
+    assert meta.startswith(
+        "  - train_dataloader.dataset.meta_info_file: file "
+        "'data/DF2K/meta_info/meta_info_DF2Kmultiscale+OST_sub.txt' does not exist"
+    )
+    assert "configs/realesrgan/README.md" in meta  # the family's README describes its data
+    assert "pretrained/RealESRGAN_x4plus.pth" in weights and "released weights" in weights
+    assert "train that config first" not in weights
+    (tmp_path / "data/DF2K/meta_info").mkdir()
+    (tmp_path / "data/DF2K/meta_info/meta_info_DF2Kmultiscale+OST_sub.txt").write_text("a.png\n")
+    with pytest.raises(PrerequisiteError, match="^1 missing prerequisite:"):
+        check_prerequisites(cfg)

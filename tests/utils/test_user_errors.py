@@ -20,7 +20,18 @@ def test_report_user_errors_prints_one_line_and_exits_1(capsys, monkeypatch):
 
     assert report_user_errors(main) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "srzoo: error: GT folder 'data/x' does not exist"
+    assert err == [
+        "srzoo: error: GT folder 'data/x' does not exist",
+        "(set SRZOO_DEBUG=1 for the traceback)",  # an OSError: where it came from may matter
+    ]
+
+    def mistake():
+        raise UnknownTypeError("'ESRGN' is not registered")
+
+    assert report_user_errors(mistake) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "srzoo: error: 'ESRGN' is not registered"
+    ]  # srzoo's own message says it all: one line
 
 
 def test_report_user_errors_debug_keeps_traceback(monkeypatch):
