@@ -34,6 +34,26 @@ def compare(runs: list, out: str) -> None:
     print(f"comparison tables written to {out}/compare.{{md,csv,json}}")
 
 
+def refuse_ignored_overrides(cfg, options) -> None:
+    """A ``test_dataloader.dataset`` override of a config that tests on ``test_datasets``.
+
+    Such a config evaluates each entry of ``test_datasets``; ``test_dataloader.dataset`` is
+    only the fallback of configs without them, so the override would change nothing.
+
+    Raises:
+        UsageError: naming the sets and the keys to set instead.
+    """
+    ignored = [k for k in options or {} if k.startswith("test_dataloader.dataset")]
+    if ignored and cfg.get("test_datasets"):
+        names = ", ".join(entry["name"] for entry in cfg.test_datasets)
+        field = ignored[0].split(".", 2)[2] if ignored[0].count(".") >= 2 else "data_root"
+        raise UsageError(
+            f"--cfg-options {ignored[0]}: this config tests on its test_datasets ({names}), "
+            f"not test_dataloader.dataset; set test_datasets.<i>.dataset.{field} (e.g. "
+            f"test_datasets.0.dataset.{field}=...), and --datasets NAME picks sets"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate, or with ``--compare`` merge earlier runs."""
     if args.compare:
@@ -44,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
             "usage: srzoo test CONFIG CHECKPOINT [options]  |  srzoo test --compare RUN..."
         )
     ensure_plugins()
-    cfg = load_config(args.config, cfg_options(args.cfg_options), args.work_dir, args.scale)
+    options = cfg_options(args.cfg_options)
+    cfg = load_config(args.config, options, args.work_dir, args.scale)
+    refuse_ignored_overrides(cfg, options)
     setup_launcher(cfg, args.launcher)
     try:
         paths = run_test(

@@ -106,3 +106,16 @@ def test_caption_says_when_the_perceptual_vgg_had_random_weights():
         "its perceptual loss used a random-weight VGG19 (no weights were available)"
     ]
     assert training_notes(load_config(str(ROOT / "configs/esrgan_x4.py"))) == []
+
+
+def test_an_override_the_test_sets_would_ignore_is_refused(tmp_path):
+    """test_dataloader.dataset is only the fallback: with test_datasets it changes nothing."""
+    cmd = [sys.executable, "-m", "srzoo.cli", "test", str(ROOT / "configs/esrgan_x4.py"),
+           str(tmp_path / "none.pth"), "--work-dir", str(tmp_path / "w"), "--cfg-options",
+           "test_dataloader.dataset.data_root=data/elsewhere"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("srzoo: error: --cfg-options test_dataloader.dataset.data_root: ")
+    assert "Set5, Set14" in line and "test_datasets.0.dataset.data_root=" in line
+    assert not (tmp_path / "w").exists()  # refused before anything ran
