@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional, Sequence, Tuple
 from mmengine.registry import Registry
 
 from srzoo import registry as r
+from srzoo.errors import UsageError
 from srzoo.utils.registry_hint import UnknownTypeError, check_keys, unknown_type_message
 
 
@@ -50,11 +51,12 @@ def check_part(cfg: Any, path: str, registry: Registry, nested: Sequence[Registr
 
 
 def check_config(cfg: Any) -> None:
-    """Check the model, data sets, samplers, loops and hooks of an srzoo config.
+    """Check the model, data sets, samplers, loops, optimizers, schedulers and hooks of a config.
 
     Raises:
         ConfigKeyError: a key the configured class does not take (full path, nearest names).
         KeyError: an unregistered ``type`` of a top-level part (nearest names).
+        UsageError: a loader's ``batch_size`` or ``num_workers`` that is no such integer.
     """
     model_parts = [r.RESTORERS, r.BACKBONES, r.DISCRIMINATORS, r.LOSSES]
     data_parts = [r.DATASETS, r.TRANSFORMS, r.DATA_SAMPLERS]
@@ -63,9 +65,34 @@ def check_config(cfg: Any) -> None:
         section = cfg.get(loader) or {}
         check_part(section.get("dataset"), f"{loader}.dataset", r.DATASETS, data_parts)
         check_part(section.get("sampler"), f"{loader}.sampler", r.DATA_SAMPLERS, data_parts)
+        for key in ("batch_size", "num_workers"):
+            value, least = section.get(key), 1 if key == "batch_size" else 0
+            if value is not None and (type(value) is not int or value < least):
+                raise UsageError(f"{loader}.{key}: an integer >= {least}, got {value!r}")
     for loop in ("train_cfg", "val_cfg", "test_cfg"):
         check_part(cfg.get(loop), loop, r.LOOPS, [r.LOOPS])
+    _check_optimizers(cfg.get("optim_wrapper"))
+    schedulers = cfg.get("param_scheduler") or []
+    schedulers = [schedulers] if isinstance(schedulers, dict) else schedulers
+    sched_registry = r.MMENGINE_CHILDREN["PARAM_SCHEDULERS"]
+    for index, scheduler in enumerate(schedulers if isinstance(schedulers, list) else []):
+        where = "param_scheduler" + ("" if isinstance(cfg.param_scheduler, dict) else f"[{index}]")
+        check_part(scheduler, where, sched_registry, [sched_registry])
     for index, hook in enumerate(cfg.get("custom_hooks") or []):
         check_part(hook, f"custom_hooks[{index}]", r.HOOKS, [r.HOOKS])
     for name, hook in (cfg.get("default_hooks") or {}).items():
         check_part(hook, f"default_hooks.{name}", r.HOOKS, [r.HOOKS])
+
+
+def _check_optimizers(optim_wrapper: Any) -> None:
+    """The ``optimizer`` of one wrapper, or of each part's wrapper (``generator=dict(...)``)."""
+    if not isinstance(optim_wrapper, dict):
+        return
+    optimizers = r.MMENGINE_CHILDREN["OPTIMIZERS"]
+    if isinstance(optim_wrapper.get("optimizer"), dict):
+        check_part(optim_wrapper["optimizer"], "optim_wrapper.optimizer", optimizers, [])
+        return
+    for part, wrapper in optim_wrapper.items():
+        if isinstance(wrapper, dict) and isinstance(wrapper.get("optimizer"), dict):
+            where = f"optim_wrapper.{part}.optimizer"
+            check_part(wrapper["optimizer"], where, optimizers, [])

@@ -10,6 +10,7 @@ from mmengine.config import Config
 import srzoo.datasets  # noqa: F401
 import srzoo.engine  # noqa: F401
 import srzoo.models  # noqa: F401
+from srzoo.errors import UsageError
 from srzoo.registry import BACKBONES, DATA_SAMPLERS, DATASETS, DISCRIMINATORS, HOOKS, RESTORERS
 from srzoo.utils.config_check import check_config
 from srzoo.utils.registry_hint import ConfigKeyError, accepted_keys
@@ -150,3 +151,33 @@ def test_loop_keys_are_checked():
     with pytest.raises(ConfigKeyError, match=r"train_cfg.max_iter'.*Did you mean: max_iters"):
         load_config(config, {"train_cfg.max_iter": 10})
     load_config(config, {"train_cfg.max_iters": 10})  # the right key passes
+
+
+@pytest.mark.parametrize(
+    ("key", "path", "nearest"),
+    [
+        ("optim_wrapper.generator.optimizer.lrr", "optim_wrapper.generator.optimizer.lrr", "lr"),
+        ("optim_wrapper.discriminator.optimizer.beta", "optim_wrapper.discriminator.optimizer.beta",
+         "betas"),
+    ],
+)  # fmt: skip
+def test_optimizer_key_typos_are_named_before_the_build(key, path, nearest):
+    with pytest.raises(ConfigKeyError, match=rf"'{path}'.*Did you mean: {nearest}\?"):
+        check_config(esrgan_config(**{key: 1e-4}))
+
+
+def test_single_optimizer_wrapper_is_checked_too():
+    cfg = Config.fromfile(CONFIG_DIR / "demo/msrresnet-psnr_msrresnet-s_1xb16-1200_demo_x4.py")
+    check_config(cfg)
+    cfg.merge_from_dict({"optim_wrapper.optimizer.weight_decy": 0.0})
+    with pytest.raises(
+        ConfigKeyError, match=r"'optim_wrapper.optimizer.weight_decy'.*weight_decay"
+    ):
+        check_config(cfg)
+
+
+@pytest.mark.parametrize(("key", "value"), [("batch_size", "abc"), ("batch_size", 0),
+                                            ("num_workers", -1), ("batch_size", 2.0)])  # fmt: skip
+def test_loader_sizes_must_be_integers(key, value):
+    with pytest.raises(UsageError, match=rf"train_dataloader.{key}: an integer >= \d, got"):
+        check_config(esrgan_config(**{f"train_dataloader.{key}": value}))
