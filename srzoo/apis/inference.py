@@ -123,6 +123,14 @@ class Upscaler:
         if tile is None:
             tile = default_tile(self.body_stride, self.align, self.device)
         self.tile = tile
+        window = tile + 2 * tile_overlap * self.body_stride
+        if tile and (window / tile) ** 2 > 4:
+            warnings.warn(
+                f"tile {tile} with {tile_overlap} pixels of context: each window computes "
+                f"{(window / tile) ** 2:.0f}x the pixels it keeps; a larger tile is faster",
+                UserWarning,
+                stacklevel=2,
+            )
         # any input size: pad to the contract's multiple, run, crop (the same as ONNX does)
         self._net = PaddedGenerator(self.model) if self.align > 1 else self.model
 

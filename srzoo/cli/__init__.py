@@ -21,6 +21,7 @@ Examples::
 import importlib
 import os
 import sys
+import warnings
 from typing import Callable, Optional, Sequence
 
 from srzoo.cli.parsers import build_parser
@@ -53,6 +54,17 @@ def report_user_errors(run: Callable[[], int]) -> int:
         return 1
 
 
+_PLAIN_FORMAT = warnings.formatwarning
+_SRZOO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """srzoo's own warnings as one line, ``srzoo: warning: ...``; others as Python shows them."""
+    if issubclass(category, UserWarning) and os.path.abspath(filename).startswith(_SRZOO_DIR):
+        return f"srzoo: warning: {message}\n"
+    return _PLAIN_FORMAT(message, category, filename, lineno, line)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``srzoo`` console script; returns the exit status.
 
@@ -62,6 +74,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
+    warnings.formatwarning = _format_warning
     args = build_parser().parse_args(argv)
     module = importlib.import_module(MODULES[args.command])
     return report_user_errors(lambda: module.run(args))

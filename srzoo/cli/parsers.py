@@ -113,14 +113,15 @@ def _add_upscale(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--tile",
         type=int,
-        help="tile size in LR px; 0 = whole image (default: 512 body px on the CPU, 1024 on "
-        "a GPU, times the model's body stride: 512 for x4 RRDBNet on the CPU)",
+        help="tile side in LR pixels, 0 = whole image (default: 512 on the CPU, 1024 on a "
+        "GPU; twice that for pixel-unshuffle x2 models, 4x for x1)",
     )
     p.add_argument(
         "--tile-overlap",
         type=int,
         default=32,
-        help="tile context in body px (LR px x input multiple)",
+        help="context around each tile in LR pixels (twice that for pixel-unshuffle x2 "
+        "models, 4x for x1; default: 32)",
     )
     p.add_argument("--device", default="cpu", help="e.g. cpu, cuda, cuda:1")
     p.add_argument("--dtype", choices=PRECISION_NAMES, default="fp32", help="(default: fp32)")

@@ -51,6 +51,15 @@ def _key(path: Path) -> str:
     return os.path.normcase(os.path.abspath(path))
 
 
+def _why_nothing(path: Path, item: str) -> str:
+    """Why an input gave no image: an empty folder, a pattern, or a missing path."""
+    if path.is_dir():
+        return f"no images ({', '.join(sorted(IMAGE_EXTENSIONS))}) in this folder"
+    if glob.has_magic(item):
+        return "no file matches this pattern"
+    return "no such file or folder"
+
+
 def collect_inputs(inputs: Sequence[str]) -> Tuple[List[Source], List[str]]:
     """Expand files, folders (their images, sorted) and glob patterns; drop repeats.
 
@@ -75,7 +84,7 @@ def collect_inputs(inputs: Sequence[str]) -> Tuple[List[Source], List[str]]:
             matches = [Path(p) for p in sorted(glob.glob(item, recursive=True))]
             found = [Source(p, p.relative_to(root)) for p in matches if p.is_file()]
         if not found:
-            errors.append(f"{item}: no such file, no images in that folder, or no glob match")
+            errors.append(f"{item}: {_why_nothing(path, item)}")
         for source in found:  # the same file named twice is upscaled once
             sources.setdefault(_key(source.path), source)
     return list(sources.values()), errors
@@ -147,8 +156,10 @@ def run(args: argparse.Namespace) -> int:
     if args.ext and "." + args.ext.lstrip(".").lower() not in FORMATS:
         raise UsageError(f"--ext {args.ext}: srzoo writes {', '.join(FORMATS)}")
     sources, errors = collect_inputs(args.inputs)
+    if not sources:
+        raise UsageError("nothing to upscale: " + "; ".join(errors or ["no inputs given"]))
     for message in errors:
-        print(f"error: {message}", file=sys.stderr)
+        print(f"srzoo: error: {message}", file=sys.stderr)
     upscaler = Upscaler.from_checkpoint(
         args.model,
         config=args.config,
@@ -170,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
             written.append(dst)
         except USER_ERRORS as err:  # a bad image or path; a bug still stops with a traceback
             failed += 1
-            tqdm.write(f"error: {src}: {err}", file=sys.stderr)
-    print(f"wrote {len(written)} of {len(plan)} image(s) to {out}", file=sys.stderr)
+            tqdm.write(f"srzoo: error: {src}: {err}", file=sys.stderr)
+    unmatched = f"; {len(errors)} input(s) gave no image" if errors else ""
+    print(f"wrote {len(written)} of {len(plan)} image(s) to {out}{unmatched}", file=sys.stderr)
     return 1 if failed else 0

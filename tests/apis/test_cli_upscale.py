@@ -64,7 +64,20 @@ def test_missing_input_and_single_output_file(tmp_path, ckpt, capsys):
     argv = ["upscale", str(tmp_path / "a.png"), str(tmp_path / "nope*.png")]
     assert main([*argv, "-o", str(tmp_path / "o" / "sr.png"), "--model", str(ckpt)]) == 1
     assert (tmp_path / "o" / "sr.png").is_file()
-    assert "nope*.png" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"srzoo: error: {tmp_path / 'nope*.png'}: no file matches this pattern" in err
+    assert "wrote 1 of 1 image(s)" in err and "; 1 input(s) gave no image" in err
+
+
+def test_inputs_that_give_nothing_say_why_in_one_line(tmp_path, ckpt, capsys):
+    (tmp_path / "empty").mkdir()
+    argv = ["upscale", str(tmp_path / "empty"), str(tmp_path / "gone.png")]
+    argv += ["-o", str(tmp_path / "o")]
+    assert main([*argv, "--model", str(ckpt)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("srzoo: error: nothing to upscale: ")
+    assert "empty: no images (" in line and "gone.png: no such file or folder" in line
+    assert not (tmp_path / "o").exists()
 
 
 def test_refuses_to_overwrite_inputs_and_bad_model(tmp_path, ckpt, capsys):

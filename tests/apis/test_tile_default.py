@@ -1,6 +1,10 @@
 """The default tile of ``Upscaler`` / ``srzoo upscale``: 512 body pixels, so a 4 MP output
 of a x4 model runs in one pass and larger images run in windows bounded by the tile."""
 
+import subprocess
+import sys
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -77,3 +81,28 @@ def test_larger_images_run_in_windows_bounded_by_the_default_tile():
     assert [tuple(s) for s in seen] == [(40, 512 + 32), (40, 600 - 512 + 32)]
     whole = Upscaler(model, tile=0).upscale(img)
     assert np.abs(out.astype(int) - whole.astype(int)).max() <= 1
+
+
+def test_a_tile_much_smaller_than_its_context_warns():
+    model = rrdbnet(4)
+    with pytest.warns(UserWarning, match=r"tile 7 with 32 pixels of context: .* 103x"):
+        Upscaler(model, tile=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Upscaler(model, tile=64)  # (128 / 64)^2 = 4x: no warning
+        Upscaler(model, tile=0)
+
+
+def test_cli_prints_srzoo_warnings_on_one_line(tmp_path):
+    import cv2
+
+    torch.save({"params_ema": rrdbnet(4).state_dict()}, tmp_path / "m.pth")
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((8, 8, 3), np.uint8))
+    cmd = [sys.executable, "-m", "srzoo.cli", "upscale", str(tmp_path / "a.png"), "-o",
+           str(tmp_path / "o"), "--model", str(tmp_path / "m.pth"), "--tile", "7",
+           "--quiet"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("srzoo: warning: tile 7 with 32 pixels of context")
+    assert lines[1:] == [f"wrote 1 of 1 image(s) to {tmp_path / 'o'}"]
