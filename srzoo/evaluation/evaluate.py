@@ -145,17 +145,29 @@ def per_image_rows(name: str, dataset: str, per_image: Dict[str, dict]) -> List[
     ]
 
 
-def load_test_weights(model: nn.Module, path: str) -> None:
+def load_test_weights(model: nn.Module, path: str) -> Optional[str]:
     """Fill ``model.generator`` (and ``model.generator_ema`` when present) from ``path``.
 
     ``path`` may be an srzoo/MMagic checkpoint (``generator.`` / ``generator_ema.``), a
     BasicSR file (``params`` / ``params_ema``) or any layout srzoo reads; each part takes
     its own weights, or the other's when the file holds only one. Safe and strict.
+
+    Returns:
+        A caption note when the file holds an EMA copy that this config does not evaluate
+        (a config without ``model.ema`` tests the generator's own weights), else None.
     """
     checkpoint = load_checkpoint_file(path)
     load_weights(model.generator, checkpoint, prefix="generator", name=path)
     if getattr(model, "generator_ema", None) is not None:
         load_weights(model.generator_ema, checkpoint, prefix="generator_ema", name=path)
+        return None
+    state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, Mapping) else {}
+    if "params_ema" in checkpoint or any(str(k).startswith("generator_ema.") for k in state):
+        return (
+            "evaluated: the generator's own weights; the checkpoint's EMA copy, which srzoo "
+            "upscale uses, is tested by a config with model.ema"
+        )
+    return None
 
 
 def test_sets(cfg: Config, names: Optional[Sequence[str]] = None) -> list[dict]:
@@ -252,7 +264,8 @@ def run_test(
     selected = test_sets(cfg, datasets)
     notes = training_notes(cfg)
     model = test_model(cfg)
-    load_test_weights(model, checkpoint)
+    ema_note = load_test_weights(model, checkpoint)
+    notes += [ema_note] if ema_note else []
     name = row_name(cfg, checkpoint)
     rows, images, conventions = [], [], {}
     for entry in selected:
