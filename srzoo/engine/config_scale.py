@@ -57,13 +57,14 @@ def _train_patch(cfg: Mapping[str, Any]) -> Tuple[str, Any]:
     return "", None
 
 
-def check_scale(cfg: Mapping[str, Any]) -> None:
+def check_scale(cfg: Mapping[str, Any], scale_option: bool = False) -> None:
     """Raise one error naming every scale setting that disagrees with the generator's.
 
     Raises:
         UsageError: a data set's ``scale``, a GT crop size the scale does not divide, or a
             discriminator ``input_size`` other than the training GT patch; the message
-            names each key, and ``--scale`` as the one-step way to change the scale.
+            names each key, and ``--scale`` as the one-step way to change the scale (or,
+            with ``scale_option``, i.e. after ``--scale``, which sizes it leaves to the user).
     """
     model = cfg.get("model") or {}
     scale = generator_scale(model)
@@ -79,10 +80,16 @@ def check_scale(cfg: Mapping[str, Any]) -> None:
         where = f"the GT patch {patch_key} is {patch}"
         problems.append(f"model.discriminator.input_size = {size} ({where})")
     if problems:
+        advice = (
+            f"--scale does not change sizes in GT pixels: set them to multiples of {scale} "
+            "with --cfg-options"
+            if scale_option
+            else "To change a config's scale, pass --scale N (it sets them all)"
+        )
         raise UsageError(
             f"scale settings disagree with model.generator.upscale_factor = {scale}: "
             + "; ".join(problems)
-            + ". To change a config's scale, pass --scale N (it sets them all)."
+            + f". {advice}."
         )
 
 

@@ -61,7 +61,7 @@ def load_config(
         set_scale(cfg, scale)
     cfg.work_dir = work_dir or cfg.get("work_dir") or str(Path("work_dirs") / Path(path).stem)
     check_config(cfg)  # misspelled keys and types fail here, naming the nearest names
-    check_scale(cfg)  # generator, data sets, crops and discriminator agree on the scale
+    check_scale(cfg, scale_option=scale is not None)  # generator, data, crops and D agree
     return cfg
 
 

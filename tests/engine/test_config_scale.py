@@ -35,6 +35,16 @@ def test_crop_and_discriminator_sizes_are_checked():
         load_config(ESRGAN, {**patch, "model.discriminator.input_size": 126})
 
 
+def test_after_scale_option_the_error_names_what_it_leaves_alone():
+    with pytest.raises(UsageError) as info:
+        load_config(DEMO_PSNR, scale=3)
+    text = str(info.value)
+    assert "gt_patch_size = 128 (not a multiple of 3)" in text
+    assert text.endswith("--scale does not change sizes in GT pixels: set them to multiples "
+                         "of 3 with --cfg-options.")  # fmt: skip
+    assert "pass --scale N" not in text  # the user just did
+
+
 def test_scale_option_changes_every_setting():
     cfg = load_config(ESRGAN, scale=2)
     assert cfg.model.generator.upscale_factor == 2
