@@ -39,7 +39,7 @@ def test_after_scale_option_the_error_names_what_it_leaves_alone():
     with pytest.raises(UsageError) as info:
         load_config(DEMO_PSNR, scale=3)
     text = str(info.value)
-    assert "gt_patch_size = 128 (not a multiple of 3)" in text
+    assert "gt_patch_size = 64 (not a multiple of 3)" in text
     assert text.endswith("--scale does not change sizes in GT pixels: set them to multiples "
                          "of 3 with --cfg-options.")  # fmt: skip
     assert "pass --scale N" not in text  # the user just did
