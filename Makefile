@@ -8,11 +8,12 @@ STAMP := $(VENV)/.srzoo-installed
 
 .PHONY: env test demo lint clean
 
+# editable_mode=compat: the same editable install, without setuptools' warning box
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test]" --config-settings editable_mode=compat
 	touch $(STAMP)
 
 env: $(STAMP)
