@@ -1,6 +1,8 @@
 """The perception-distortion plot (matplotlib, Agg canvas; imported only to draw it).
 
-One row of two panels per data set: PSNR against NIQE, and PSNR against LPIPS. Each alpha
+One row of panels per data set: PSNR against NIQE, and PSNR against LPIPS (a metric with no
+value, such as LPIPS without its weights files, gets no panel: its reason is printed under
+the figure instead). Each alpha
 of the network interpolation is a labelled point on a line in alpha order; the bicubic
 baseline is a black star. Lower NIQE / LPIPS (left) and higher PSNR (up) are better, so
 the trade-off runs from the top right (PSNR model) to the bottom left (GAN model).
@@ -55,6 +57,12 @@ def _panel(ax, rows: List[dict], x_key: str, y_key: str) -> None:
     ax.grid(True, alpha=0.3)
 
 
+def _left_out(rows: Sequence[dict], key: str) -> str:
+    """The note for a metric without a panel: its ``n/a`` reason, wrapped."""
+    reason = next((str(r[key]) for r in rows if isinstance(r.get(key), str)), "no values")
+    return textwrap.fill(f"{key} not drawn: {reason}", 110, break_long_words=True)
+
+
 def plot_perception_distortion(
     rows: Sequence[dict], path: Path, conventions: Optional[Dict[str, str]] = None
 ) -> Path:
@@ -73,18 +81,27 @@ def plot_perception_distortion(
     conventions = conventions or {}
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     y_key = _distortion_key(rows)
-    fig = Figure(figsize=(11, 4.2 * len(datasets)), dpi=110, layout="constrained")
+    # A metric with no number anywhere gets no panel, only its reason under the figure.
+    drawn = [k for k in PERCEPTUAL if any(_number(r.get(k)) is not None for r in rows)]
+    drawn = drawn or list(PERCEPTUAL)
+    width = 5.5 * len(drawn) + (0 if len(drawn) > 1 else 1)
+    fig = Figure(figsize=(width, 4.2 * len(datasets)), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(len(datasets), len(PERCEPTUAL), squeeze=False)
+    axes = fig.subplots(len(datasets), len(drawn), squeeze=False)
+    left_out = [_left_out(rows, k) for k in PERCEPTUAL if k not in drawn]
+    if left_out:
+        fig.supxlabel("\n".join(left_out), fontsize=8, color="dimgray")
     for row_axes, dataset in zip(axes, datasets):
         subset = [r for r in rows if r["dataset"] == dataset]
-        for ax, x_key in zip(row_axes, PERCEPTUAL):
+        for ax, x_key in zip(row_axes, drawn):
             _panel(ax, subset, x_key, y_key)
             ax.set_xlabel(_label(x_key, conventions, "lower is better"), fontsize=9)
             ax.set_ylabel(_label(y_key, conventions, "dB, higher is better"), fontsize=9)
             ax.set_title(f"{dataset}: {y_key} vs {x_key}", fontsize=10)
     fig.suptitle(
-        "Perception-distortion trade-off of network interpolation (PSNR model α=0, GAN α=1)"
+        "Perception-distortion trade-off of network interpolation"
+        + ("\n" if len(drawn) == 1 else " ")
+        + "(PSNR model α=0, GAN α=1)"
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -150,3 +150,16 @@ def test_parse_alphas():
     for bad in ("", "0,x", "nan"):
         with pytest.raises(UsageError, match="alphas"):
             parse_alphas(bad)
+
+
+def test_a_metric_without_values_gets_no_panel(tmp_path):
+    from srzoo.evaluation.pd_plot import plot_perception_distortion
+
+    rows = [dict(model="bicubic", dataset="d", alpha=None, PSNR_Y=27.0, NIQE=7.0, LPIPS=0.3)]
+    rows += [dict(model=f"alpha {a}", dataset="d", alpha=a, PSNR_Y=29 - a, NIQE=6 - a,
+                  LPIPS=0.2 + a / 10) for a in (0.0, 0.5, 1.0)]  # fmt: skip
+    both = cv2.imread(str(plot_perception_distortion(rows, tmp_path / "both.png")))
+    for row in rows:
+        row["LPIPS"] = "n/a: no AlexNet weights at /x/alexnet.pth"
+    one = cv2.imread(str(plot_perception_distortion(rows, tmp_path / "one.png")))
+    assert one.shape[0] == both.shape[0] and one.shape[1] < 0.6 * both.shape[1]  # one panel
