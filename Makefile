@@ -8,12 +8,11 @@ STAMP := $(VENV)/.srzoo-installed
 
 .PHONY: env test demo lint clean
 
-# editable_mode=compat: the same editable install, without setuptools' warning box
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(PY) -m pip install -q -e ".[test]" --config-settings editable_mode=compat
+	$(PY) -m pip install -q -e ".[test]"
 	touch $(STAMP)
 
 env: $(STAMP)
