@@ -123,11 +123,11 @@ class Upscaler:
         if tile is None:
             tile = default_tile(self.body_stride, self.align, self.device)
         self.tile = tile
-        window = tile + 2 * tile_overlap * self.body_stride
-        if tile and (window / tile) ** 2 > 4:
+        computed = ((tile + 2 * tile_overlap * self.body_stride) / tile) ** 2 if tile else 1
+        if computed > 4:  # pixels a window computes per pixel it keeps
             warnings.warn(
                 f"tile {tile} with {tile_overlap} pixels of context: each window computes "
-                f"{(window / tile) ** 2:.0f}x the pixels it keeps; a larger tile is faster",
+                f"{computed:.0f}x the pixels it keeps; a larger tile is faster",
                 UserWarning,
                 stacklevel=2,
             )

@@ -142,11 +142,10 @@ def load_weights(
 
 def _drop_mismatched(target: nn.Module, state: Mapping[str, Any], name: str) -> dict:
     """``state`` without the tensors whose shape differs from ``target``'s; logs them."""
-    own = target.state_dict()
+    own = {key: tuple(value.shape) for key, value in target.state_dict().items()}
+    saved = {key: tuple(value.shape) for key, value in state.items() if hasattr(value, "shape")}
     skipped = {
-        key: (tuple(value.shape), tuple(own[key].shape))
-        for key, value in state.items()
-        if key in own and hasattr(value, "shape") and tuple(value.shape) != tuple(own[key].shape)
+        key: (shape, own[key]) for key, shape in saved.items() if own.get(key, shape) != shape
     }
     if skipped:
         shapes = ", ".join(

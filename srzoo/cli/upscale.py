@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--ext {args.ext}: srzoo writes {', '.join(FORMATS)}")
     sources, errors = collect_inputs(args.inputs)
     if not sources:
-        raise UsageError("nothing to upscale: " + "; ".join(errors or ["no inputs given"]))
+        raise UsageError("nothing to upscale: " + "; ".join(errors))
     for message in errors:
         print(f"srzoo: error: {message}", file=sys.stderr)
     upscaler = Upscaler.from_checkpoint(

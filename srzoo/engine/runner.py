@@ -34,7 +34,7 @@ from srzoo.arch import SRArch
 from srzoo.checkpoint import load_checkpoint_file, load_weights, save_checkpoint_atomic
 from srzoo.engine import schedule_resume
 from srzoo.engine.resume import latest_valid_checkpoint
-from srzoo.utils.log_console import quiet_console
+from srzoo.utils.log_console import QuietConsoleMixin
 from srzoo.utils.wrappers import unwrap
 
 TRAIN_STATE_KEY = "train_state"
@@ -53,8 +53,9 @@ def _saved_schedule(saved, saved_types) -> str:
     return schedule_resume.describe(names or ["?"] * len(states), states)
 
 
-class SRRunner(Runner):
-    """``mmengine.runner.Runner`` with atomic saves, safe loads and a checked auto-resume.
+class SRRunner(QuietConsoleMixin, Runner):
+    """``mmengine.runner.Runner`` with atomic saves, safe loads and a checked auto-resume,
+    and srzoo's console (one line for each of mmengine's dumps, :mod:`srzoo.utils.log_console`).
 
     Build it like the Runner: ``SRRunner.from_cfg(cfg)``; ``srzoo train`` does.
 
@@ -65,11 +66,6 @@ class SRRunner(Runner):
     """
 
     resumed_train_state: Optional[dict] = None
-
-    def build_logger(self, *args, **kwargs) -> "mmengine.logging.MMLogger":
-        """mmengine's logger; the console shows one line for the environment and config dumps
-        (full in the log file) and no FileClient notices (:mod:`srzoo.utils.log_console`)."""
-        return quiet_console(super().build_logger(*args, **kwargs))
 
     def _checkpoint_meta(self, meta: Optional[dict], by_epoch: bool) -> dict:
         meta = dict(meta or {})

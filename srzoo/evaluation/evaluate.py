@@ -28,7 +28,7 @@ from srzoo.datasets.folder_index import missing_folders
 from srzoo.errors import UsageError
 from srzoo.evaluation.metrics import to_uint8_hwc
 from srzoo.evaluation.tables import bicubic_pair, to_markdown, write_tables
-from srzoo.utils.log_console import quiet_console
+from srzoo.utils.log_console import QuietConsoleMixin
 from srzoo.utils.wrappers import unwrap
 
 
@@ -192,12 +192,9 @@ def test_sets(cfg: Config, names: Optional[Sequence[str]] = None) -> list[dict]:
     return [by_name[n] for n in names]
 
 
-class _TestRunner(Runner):
+class _TestRunner(QuietConsoleMixin, Runner):
     """mmengine's Runner with srzoo's console: one line each for its environment, config and
     hook dumps (full in the log file)."""
-
-    def build_logger(self, *args, **kwargs):
-        return quiet_console(super().build_logger(*args, **kwargs))
 
 
 def test_model(cfg: Config) -> nn.Module:

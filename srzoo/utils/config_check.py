@@ -65,19 +65,18 @@ def check_config(cfg: Any) -> None:
         section = cfg.get(loader) or {}
         check_part(section.get("dataset"), f"{loader}.dataset", r.DATASETS, data_parts)
         check_part(section.get("sampler"), f"{loader}.sampler", r.DATA_SAMPLERS, data_parts)
-        for key in ("batch_size", "num_workers"):
-            value, least = section.get(key), 1 if key == "batch_size" else 0
+        for key, least in (("batch_size", 1), ("num_workers", 0)):
+            value = section.get(key)
             if value is not None and (type(value) is not int or value < least):
                 raise UsageError(f"{loader}.{key}: an integer >= {least}, got {value!r}")
     for loop in ("train_cfg", "val_cfg", "test_cfg"):
         check_part(cfg.get(loop), loop, r.LOOPS, [r.LOOPS])
     _check_optimizers(cfg.get("optim_wrapper"))
-    schedulers = cfg.get("param_scheduler") or []
-    schedulers = [schedulers] if isinstance(schedulers, dict) else schedulers
-    sched_registry = r.MMENGINE_CHILDREN["PARAM_SCHEDULERS"]
+    schedulers, sched_registry = cfg.get("param_scheduler"), r.MMENGINE_CHILDREN["PARAM_SCHEDULERS"]
+    if isinstance(schedulers, dict):
+        check_part(schedulers, "param_scheduler", sched_registry, [sched_registry])
     for index, scheduler in enumerate(schedulers if isinstance(schedulers, list) else []):
-        where = "param_scheduler" + ("" if isinstance(cfg.param_scheduler, dict) else f"[{index}]")
-        check_part(scheduler, where, sched_registry, [sched_registry])
+        check_part(scheduler, f"param_scheduler[{index}]", sched_registry, [sched_registry])
     for index, hook in enumerate(cfg.get("custom_hooks") or []):
         check_part(hook, f"custom_hooks[{index}]", r.HOOKS, [r.HOOKS])
     for name, hook in (cfg.get("default_hooks") or {}).items():

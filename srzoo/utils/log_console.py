@@ -3,10 +3,10 @@
 mmengine's Runner logs the whole environment (~30 lines), the resolved config (hundreds
 of lines) and the hooks' order (~60 lines) at start, on the console as in the log file.
 :func:`quiet_console` keeps them in the log file and shows one line each on the console,
-naming where to read them; it
-drops mmengine's FileClient deprecation notices everywhere (its own CheckpointHook builds a
-FileClient on every run, whatever the config says; the notices name nothing a user can
-act on) and its SyncBatchNorm notice of single-process runs.
+naming where to read them. It drops mmengine's FileClient deprecation notices everywhere
+(its own CheckpointHook builds a FileClient on every run, whatever the config says; the
+notices name nothing a user can act on) and its SyncBatchNorm notice of single-process
+runs. :class:`QuietConsoleMixin` gives a Runner subclass that logger.
 """
 
 import logging
@@ -41,7 +41,8 @@ def console_summary(message: str, log_file: str) -> Optional[str]:
     text = message.lstrip("\n-")
     for start, label in _DUMPS:
         if text.startswith(start):
-            return f"{label} ({text.count(chr(10))} lines): in {log_file}"
+            lines = text.count("\n")
+            return f"{label} ({lines} lines): in {log_file}"
     return None
 
 
@@ -72,3 +73,11 @@ def quiet_console(logger: logging.Logger) -> logging.Logger:
         if type(handler) is logging.StreamHandler and handler.formatter is not None:
             handler.setFormatter(ConsoleSummaryFormatter(handler.formatter, files[0]))
     return logger
+
+
+class QuietConsoleMixin:
+    """Put first in the bases of an mmengine ``Runner`` subclass: its logger goes through
+    :func:`quiet_console` (srzoo's training runner and the test runner share it)."""
+
+    def build_logger(self, *args, **kwargs) -> logging.Logger:
+        return quiet_console(super().build_logger(*args, **kwargs))
